@@ -1,0 +1,104 @@
+// Every environment variable the service reads, parsed once with zod. Nothing else in the codebase reads process.env:
+// `loadConfig()` takes the environment as an argument so that tests and the CLI can hand it any values they like.
+import { z } from 'zod';
+import { parseDuration, parseDurationList } from './domain/durations.js';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const durationList = z.string().transform((text, ctx) => {
+  try {
+    const delays = parseDurationList(text);
+    if (delays.length === 0) throw new Error('must list at least one delay, e.g. "5s,5m,30m"');
+    return delays;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
+  PORT: z.coerce.number({ error: 'must be a number' }).int().min(0).max(65535, 'must be a port number (0–65535)').default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  HOOKSTREAM_ROLE: z.enum(['api', 'worker', 'all'], { error: 'must be api, worker or all' }).default('all'),
+  ALLOW_PRIVATE_TARGETS: booleanFlag.default(false),
+  REQUIRE_HTTPS: booleanFlag.default(false),
+  RETRY_SCHEDULE: durationList.default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+  DELIVERY_TIMEOUT: duration.default(15_000),
+  DISABLE_AFTER_FAILURES: positiveInt.default(5),
+  RETENTION_DAYS: positiveInt.default(60),
+  MAX_PAYLOAD_BYTES: positiveInt.default(262_144),
+  /** Where the embedded PostgreSQL keeps its files when DATABASE_URL is unset. */
+  HOOKSTREAM_DATA_DIR: z.string().min(1).default('.data'),
+  /** Parallel deliveries per worker process. */
+  WORKER_CONCURRENCY: positiveInt.default(50),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+});
+
+export type Config = Readonly<{
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  role: 'api' | 'worker' | 'all';
+  allowPrivateTargets: boolean;
+  requireHttps: boolean;
+  retrySchedule: readonly number[];
+  deliveryTimeoutMs: number;
+  disableAfterFailures: number;
+  retentionDays: number;
+  maxPayloadBytes: number;
+  dataDir: string;
+  workerConcurrency: number;
+  logLevel: string;
+  isProduction: boolean;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable and why. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable counts as unset, as shells and .env files commonly leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    host: e.HOST,
+    role: e.HOOKSTREAM_ROLE,
+    allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
+    requireHttps: e.REQUIRE_HTTPS,
+    retrySchedule: Object.freeze([...e.RETRY_SCHEDULE]),
+    deliveryTimeoutMs: e.DELIVERY_TIMEOUT,
+    disableAfterFailures: e.DISABLE_AFTER_FAILURES,
+    retentionDays: e.RETENTION_DAYS,
+    maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
+    dataDir: e.HOOKSTREAM_DATA_DIR,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    logLevel: e.LOG_LEVEL,
+    isProduction: e.NODE_ENV === 'production',
+  });
+}

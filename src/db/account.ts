@@ -1,0 +1,28 @@
+// Accounts and their API keys. Only the hash of a key is ever stored.
+import { randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { formatApiKey, hashApiKey } from '../domain/api-key.js';
+import { newId } from './ids.js';
+
+export type AccountSummary = { id: string; name: string; maxWebhooks: number | null };
+
+export async function createAccount(prisma: PrismaClient, input: { name: string; maxWebhooks?: number | null }) {
+  const apiKey = formatApiKey(randomBytes(32));
+  const account = await prisma.account.create({
+    data: { id: newId(), name: input.name, maxWebhooks: input.maxWebhooks ?? null, apiKeyHash: hashApiKey(apiKey) },
+  });
+  return { account, apiKey };
+}
+
+export async function rotateAccountKey(prisma: PrismaClient, accountId: string) {
+  const apiKey = formatApiKey(randomBytes(32));
+  const account = await prisma.account.update({ where: { id: accountId }, data: { apiKeyHash: hashApiKey(apiKey) } });
+  return { account, apiKey };
+}
+
+export function findAccountByApiKey(prisma: PrismaClient, apiKey: string): Promise<AccountSummary | null> {
+  return prisma.account.findUnique({
+    where: { apiKeyHash: hashApiKey(apiKey) },
+    select: { id: true, name: true, maxWebhooks: true },
+  });
+}

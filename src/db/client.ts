@@ -1,0 +1,42 @@
+// One pg pool per process, shared by the Prisma client (through @prisma/adapter-pg) and by the raw SQL in src/db/
+// that must run on the same transaction as pg-boss. Prisma is never created per request.
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export type Database = {
+  pool: pg.Pool;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+};
+
+export function connectDatabase(databaseUrl: string, options: { maxConnections?: number } = {}): Database {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 20 });
+  // A dropped idle connection must not crash the process; the pool replaces it on next use.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    pool,
+    prisma,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}
+
+/** Runs `work` inside one transaction on one pooled connection: committed when it returns, rolled back if it throws. */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The JSON body a webhook endpoint receives (CONTRACT.md, "What a webhook endpoint receives"):
+ * `{"event":…,"event_id":…,"webhook_id":…,"triggered_at":…,"data":{…}}`, keys in that order.
+ */
+
+export interface WebhookBodyInput {
+  readonly eventType: string;
+  readonly eventId: string;
+  readonly webhookId: string;
+  readonly triggeredAt: Date;
+  /** The event's `data`, arbitrary JSON from the publisher. */
+  readonly data: unknown;
+  /** `CreateWebhookInput.sendData`: false shrinks `data` to `{ id }`. */
+  readonly sendData: boolean;
+}
+
+/** `{ id }` of the data, for webhooks that must not receive the entity itself (`sendData: false`). */
+function shrinkToId(data: unknown): { id: unknown } {
+  const id = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['id'] : undefined;
+  // null rather than undefined, so the key survives JSON.stringify and receivers see it.
+  return { id: id ?? null };
+}
+
+/**
+ * The body as the exact string to sign and send. Key order is fixed by the object literal
+ * (JSON.stringify keeps insertion order); `data` is never omitted, `null` standing in for nothing.
+ */
+export function buildWebhookBody({
+  eventType,
+  eventId,
+  webhookId,
+  triggeredAt,
+  data,
+  sendData,
+}: WebhookBodyInput): string {
+  return JSON.stringify({
+    event: eventType,
+    event_id: eventId,
+    webhook_id: webhookId,
+    // RFC 3339 UTC; toISOString includes milliseconds, which every RFC 3339 parser accepts.
+    triggered_at: triggeredAt.toISOString(),
+    data: sendData ? (data ?? null) : shrinkToId(data),
+  });
+}

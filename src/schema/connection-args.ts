@@ -1,0 +1,47 @@
+// Checks connection arguments before Pothos and Prisma see them, so that a bad page size or a malformed or foreign
+// cursor is a clear BAD_USER_INPUT rather than a masked internal error.
+import { parsePrismaCursor } from '@pothos/plugin-prisma';
+import { isUuid } from '../db/ids.js';
+import { badInput } from '../errors.js';
+import { MAX_PAGE_SIZE } from './builder.js';
+
+export type ConnectionArgs = {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+};
+
+/**
+ * Throws BAD_USER_INPUT for page sizes outside 0–100, for cursors that are not ours, and (through `ownsRow`) for
+ * cursors pointing at a row the caller cannot see. Returns nothing: the arguments go on to Pothos unchanged.
+ */
+export async function checkConnectionArgs(args: ConnectionArgs, ownsRow: (id: string) => Promise<boolean>): Promise<void> {
+  for (const field of ['first', 'last'] as const) {
+    const size = args[field];
+    if (size != null && (size < 0 || size > MAX_PAGE_SIZE)) {
+      throw badInput(field, `"${field}" must be between 0 and ${MAX_PAGE_SIZE}.`);
+    }
+  }
+  if (args.first != null && args.last != null) throw badInput('last', '"first" and "last" cannot be combined.');
+  if (args.after != null && args.before != null) throw badInput('before', '"after" and "before" cannot be combined.');
+  if (args.first != null && args.before != null) throw badInput('before', '"before" goes with "last", not "first".');
+  if (args.last != null && args.after != null) throw badInput('after', '"after" goes with "first", not "last".');
+  for (const field of ['after', 'before'] as const) {
+    const cursor = args[field];
+    if (cursor == null) continue;
+    const id = decodeRowCursor(cursor, field);
+    if (!(await ownsRow(id))) throw badInput(field, `"${field}" is not a cursor of this list.`);
+  }
+}
+
+export function decodeRowCursor(cursor: string, field: string): string {
+  let id: unknown;
+  try {
+    id = parsePrismaCursor(cursor);
+  } catch {
+    throw badInput(field, `"${field}" is not a valid cursor.`);
+  }
+  if (typeof id !== 'string' || !isUuid(id)) throw badInput(field, `"${field}" is not a valid cursor.`);
+  return id;
+}

@@ -1,0 +1,7 @@
+// Imports every type file (each registers its types on the builder) and builds the schema once.
+import { builder } from './builder.js';
+import './account.js';
+import './event-type.js';
+import './webhook.js';
+
+export const schema = builder.toSchema({ sortSchema: false });

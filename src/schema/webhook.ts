@@ -1,0 +1,356 @@
+// Webhooks: the node, its restrictions, the list and every management mutation (CONTRACT.md, "GraphQL schema").
+import { randomBytes } from 'node:crypto';
+import type { Context } from '../context.js';
+import {
+  findLiveWebhook,
+  insertWebhook,
+  replaceRestrictions,
+  rotateSecretRow,
+  setWebhookActiveRow,
+  softDeleteWebhook,
+  updateWebhookRow,
+  WebhookLimitError,
+  type WebhookChanges,
+} from '../db/webhook.js';
+import { newId } from '../db/ids.js';
+import { generateWebhookSecret } from '../domain/signature.js';
+import { subscribesToBookingEvents } from '../domain/event-match.js';
+import { HookstreamError, badInput, notFound } from '../errors.js';
+import { HttpMethod as HttpMethodValues, RestrictionType as RestrictionTypeValues } from '../generated/prisma/enums.js';
+import { builder } from './builder.js';
+import { checkConnectionArgs } from './connection-args.js';
+import { parseGlobalId } from './global-id.js';
+import {
+  validateDescription,
+  validateEvents,
+  validateHeaders,
+  validateName,
+  validateRateLimit,
+  validateRestrictions,
+  validateUrl,
+} from './webhook-input.js';
+
+export const HttpMethodEnum = builder.enumType('HttpMethod', { values: Object.values(HttpMethodValues) });
+export const RestrictionTypeEnum = builder.enumType('RestrictionType', {
+  values: Object.values(RestrictionTypeValues),
+  description: 'What a restriction targets: booking events pass when their resource/service (or its group/category) matches.',
+});
+
+export const RestrictionRef = builder.prismaNode('WebhookRestriction', {
+  name: 'Restriction',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, webhook: { accountId: ctx.account.id, deletedAt: null } }),
+  fields: (t) => ({
+    type: t.expose('type', { type: RestrictionTypeEnum }),
+    targetId: t.exposeString('targetId'),
+  }),
+});
+
+export const WebhookRef = builder.prismaNode('Webhook', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, accountId: ctx.account.id, deletedAt: null }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    url: t.exposeString('url'),
+    description: t.exposeString('description', { nullable: true }),
+    events: t.exposeStringList('events'),
+    active: t.exposeBoolean('active'),
+    disabledReason: t.exposeString('disabledReason', { nullable: true }),
+    failureCount: t.exposeInt('failureCount', { description: 'Consecutive failed attempts; reset by a success or by re-enabling.' }),
+    httpMethod: t.expose('httpMethod', { type: HttpMethodEnum }),
+    headerNames: t.stringList({
+      description: 'Names of the custom headers; their values are write-only.',
+      select: { headers: { select: { name: true }, orderBy: { position: 'asc' } } },
+      resolve: (webhook) => webhook.headers.map((header) => header.name),
+    }),
+    sendData: t.exposeBoolean('sendData'),
+    rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', {
+      nullable: true,
+      description: 'Most requests a second sent to this endpoint; null: no limit.',
+    }),
+    restrictions: t.relation('restrictions', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const WebhookConnection = builder.connectionObject(
+  {
+    type: WebhookRef,
+    name: 'WebhookConnection',
+    fields: (t) => ({
+      totalCount: t.int({ resolve: (connection) => resolveTotalCount(connection) }),
+    }),
+  },
+  { name: 'WebhookEdge' },
+);
+
+/** Pothos hands the total count to a shared connection object as a value or a thunk. */
+export function resolveTotalCount(connection: object): number | Promise<number> {
+  const { totalCount } = connection as { totalCount?: number | (() => number | Promise<number>) };
+  return typeof totalCount === 'function' ? totalCount() : (totalCount ?? 0);
+}
+
+builder.queryFields((t) => ({
+  webhooks: t.prismaConnection(
+    {
+      type: 'Webhook',
+      cursor: 'id',
+      args: { active: t.arg.boolean({ description: 'Only active (true) or only inactive (false) webhooks.' }) },
+      totalCount: (_connection, args, ctx) =>
+        ctx.db.prisma.webhook.count({ where: webhookListWhere(ctx, args.active) }),
+      resolve: async (query, _root, args, ctx) => {
+        await checkConnectionArgs(args, async (id) => (await findLiveWebhook(ctx.db.prisma, ctx.account.id, id)) !== null);
+        return ctx.db.prisma.webhook.findMany({
+          ...query,
+          where: webhookListWhere(ctx, args.active),
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        });
+      },
+    },
+    WebhookConnection,
+  ),
+  webhook: t.prismaField({
+    type: 'Webhook',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = parseGlobalId(String(args.id), 'Webhook', 'id');
+      const webhook = await ctx.db.prisma.webhook.findFirst({ ...query, where: { id, accountId: ctx.account.id, deletedAt: null } });
+      if (!webhook) throw notFound('Webhook');
+      return webhook;
+    },
+  }),
+}));
+
+function webhookListWhere(ctx: Context, active: boolean | null | undefined) {
+  return { accountId: ctx.account.id, deletedAt: null, ...(active == null ? {} : { active }) };
+}
+
+// ---- inputs -------------------------------------------------------------------------------------------------
+
+const HeaderInput = builder.inputType('HeaderInput', {
+  description: 'A custom header sent with every request, e.g. an Authorization header the receiver expects.',
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    value: t.string({ required: true }),
+  }),
+});
+
+const RestrictionItemInput = builder.inputType('RestrictionItemInput', {
+  fields: (t) => ({
+    type: t.field({ type: RestrictionTypeEnum, required: true }),
+    targetId: t.string({ required: true }),
+  }),
+});
+
+const RestrictionInput = builder.inputType('RestrictionInput', {
+  fields: (t) => ({
+    webhookId: t.id({ required: true }),
+    type: t.field({ type: RestrictionTypeEnum, required: true }),
+    targetId: t.string({ required: true }),
+  }),
+});
+
+const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: '1–100 characters' }),
+    url: t.string({ required: true, description: 'http(s) only; checked against ALLOW_PRIVATE_TARGETS and REQUIRE_HTTPS' }),
+    events: t.stringList({ required: true, description: 'catalog types, `category.*` wildcards, or `*`' }),
+    description: t.string(),
+    active: t.boolean({ defaultValue: true }),
+    httpMethod: t.field({ type: HttpMethodEnum, defaultValue: 'POST' }),
+    headers: t.field({ type: [HeaderInput] }),
+    sendData: t.boolean({ defaultValue: true, description: 'false: the `data` object shrinks to { id }' }),
+    restrictions: t.field({ type: [RestrictionItemInput] }),
+    rateLimitPerSecond: t.int({ description: 'Most requests a second to this endpoint; unset: no limit.' }),
+  }),
+});
+
+const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
+  description: 'The webhook id and any field of CreateWebhookInput; headers and restrictions, when given, replace the old ones.',
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    url: t.string(),
+    events: t.stringList(),
+    description: t.string(),
+    active: t.boolean(),
+    httpMethod: t.field({ type: HttpMethodEnum }),
+    headers: t.field({ type: [HeaderInput] }),
+    sendData: t.boolean(),
+    restrictions: t.field({ type: [RestrictionItemInput] }),
+    rateLimitPerSecond: t.int(),
+  }),
+});
+
+// ---- payloads -----------------------------------------------------------------------------------------------
+
+type WebhookPayloadShape = { webhookId: string; secret: string | null };
+
+const WebhookPayload = builder.objectRef<WebhookPayloadShape>('WebhookPayload').implement({
+  fields: (t) => ({
+    webhook: t.prismaField({
+      type: 'Webhook',
+      resolve: (query, payload, _args, ctx) => ctx.db.prisma.webhook.findUniqueOrThrow({ ...query, where: { id: payload.webhookId } }),
+    }),
+    secret: t.string({
+      nullable: true,
+      description: 'The signing secret: returned only by createWebhook and rotateWebhookSecret, never again.',
+      resolve: (payload) => payload.secret,
+    }),
+  }),
+});
+
+const DeleteWebhookPayload = builder.objectRef<{ deletedId: string }>('DeleteWebhookPayload').implement({
+  fields: (t) => ({ deletedId: t.exposeID('deletedId') }),
+});
+
+// ---- mutations ----------------------------------------------------------------------------------------------
+
+async function loadOwnWebhook(ctx: Context, globalId: string | number, field: string) {
+  const id = parseGlobalId(String(globalId), 'Webhook', field);
+  const webhook = await findLiveWebhook(ctx.db.prisma, ctx.account.id, id);
+  if (!webhook) throw notFound('Webhook');
+  return webhook;
+}
+
+const newSecret = () => generateWebhookSecret(randomBytes(32));
+
+builder.mutationFields((t) => ({
+  createWebhook: t.field({
+    type: WebhookPayload,
+    args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const events = validateEvents(input.events);
+      const values = {
+        name: validateName(input.name),
+        url: await validateUrl(input.url, ctx.config, ctx.services),
+        description: validateDescription(input.description),
+        events,
+        active: input.active ?? true,
+        httpMethod: input.httpMethod ?? 'POST',
+        sendData: input.sendData ?? true,
+        rateLimitPerSecond: validateRateLimit(input.rateLimitPerSecond),
+        headers: validateHeaders(input.headers),
+        restrictions: validateRestrictions(input.restrictions, events),
+      };
+      const secret = newSecret();
+      try {
+        const webhook = await insertWebhook(ctx.db.prisma, ctx.account.id, values, secret);
+        return { webhookId: webhook.id, secret };
+      } catch (error) {
+        if (error instanceof WebhookLimitError) throw new HookstreamError('LIMIT_EXCEEDED', error.message);
+        throw error;
+      }
+    },
+  }),
+
+  updateWebhook: t.field({
+    type: WebhookPayload,
+    args: { input: t.arg({ type: UpdateWebhookInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const webhook = await loadOwnWebhook(ctx, input.id, 'id');
+      const changes: WebhookChanges = {};
+      if (input.name != null) changes.name = validateName(input.name);
+      if (input.url != null) changes.url = await validateUrl(input.url, ctx.config, ctx.services);
+      if (input.description !== undefined) changes.description = validateDescription(input.description);
+      if (input.events != null) changes.events = validateEvents(input.events);
+      if (input.active != null) Object.assign(changes, input.active ? { active: true, failureCount: 0, disabledReason: null } : { active: false, disabledReason: 'disabled by an account admin' });
+      if (input.httpMethod != null) changes.httpMethod = input.httpMethod;
+      if (input.sendData != null) changes.sendData = input.sendData;
+      if (input.rateLimitPerSecond !== undefined) changes.rateLimitPerSecond = validateRateLimit(input.rateLimitPerSecond);
+      if (input.headers != null) changes.headers = validateHeaders(input.headers);
+      const events = changes.events ?? webhook.events;
+      if (input.restrictions != null) {
+        changes.restrictions = validateRestrictions(input.restrictions, events);
+      } else if (changes.events && !subscribesToBookingEvents(events)) {
+        const kept = await ctx.db.prisma.webhookRestriction.count({ where: { webhookId: webhook.id } });
+        if (kept > 0) {
+          throw badInput('events', 'This webhook has restrictions, which apply to booking events only: keep a bookings.* event or clear the restrictions.');
+        }
+      }
+      await updateWebhookRow(ctx.db.prisma, webhook.id, changes);
+      return { webhookId: webhook.id, secret: null };
+    },
+  }),
+
+  deleteWebhook: t.field({
+    type: DeleteWebhookPayload,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const webhook = await loadOwnWebhook(ctx, args.id, 'id');
+      await softDeleteWebhook(ctx.db.prisma, webhook.id);
+      return { deletedId: String(args.id) };
+    },
+  }),
+
+  setWebhookActive: t.field({
+    type: WebhookPayload,
+    description: 'Enables or disables a webhook; re-enabling resets failureCount.',
+    args: { id: t.arg.id({ required: true }), active: t.arg.boolean({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const webhook = await loadOwnWebhook(ctx, args.id, 'id');
+      await setWebhookActiveRow(ctx.db.prisma, webhook.id, args.active);
+      return { webhookId: webhook.id, secret: null };
+    },
+  }),
+
+  rotateWebhookSecret: t.field({
+    type: WebhookPayload,
+    description: 'Issues a new signing secret; the old one keeps signing, beside it, for 24 hours.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const webhook = await loadOwnWebhook(ctx, args.id, 'id');
+      const secret = newSecret();
+      await rotateSecretRow(ctx.db.prisma, webhook, secret);
+      return { webhookId: webhook.id, secret };
+    },
+  }),
+
+  addWebhookRestriction: t.field({
+    type: WebhookPayload,
+    args: { input: t.arg({ type: RestrictionInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const webhook = await loadOwnWebhook(ctx, input.webhookId, 'webhookId');
+      const [restriction] = validateRestrictions([{ type: input.type, targetId: input.targetId }], webhook.events, 'targetId');
+      if (!restriction) throw badInput('targetId', '"targetId" is required.');
+      const existing = await ctx.db.prisma.webhookRestriction.findFirst({ where: { webhookId: webhook.id, ...restriction } });
+      if (existing) throw new HookstreamError('CONFLICT', 'This webhook already has that restriction.');
+      await ctx.db.prisma.webhookRestriction.create({ data: { id: newId(), webhookId: webhook.id, ...restriction } }).catch((error: { code?: string }) => {
+        if (error.code === 'P2002') throw new HookstreamError('CONFLICT', 'This webhook already has that restriction.');
+        throw error;
+      });
+      return { webhookId: webhook.id, secret: null };
+    },
+  }),
+
+  removeWebhookRestriction: t.field({
+    type: WebhookPayload,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const id = parseGlobalId(String(args.id), 'Restriction', 'id');
+      const restriction = await ctx.db.prisma.webhookRestriction.findFirst({
+        where: { id, webhook: { accountId: ctx.account.id, deletedAt: null } },
+      });
+      if (!restriction) throw notFound('Restriction');
+      await ctx.db.prisma.webhookRestriction.delete({ where: { id } });
+      return { webhookId: restriction.webhookId, secret: null };
+    },
+  }),
+
+  setWebhookRestrictions: t.field({
+    type: WebhookPayload,
+    description: 'Replaces all of a webhook\'s restrictions; an empty list removes them.',
+    args: {
+      webhookId: t.arg.id({ required: true }),
+      restrictions: t.arg({ type: [RestrictionItemInput], required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const webhook = await loadOwnWebhook(ctx, args.webhookId, 'webhookId');
+      const restrictions = validateRestrictions(args.restrictions, webhook.events);
+      await ctx.db.prisma.$transaction((tx) => replaceRestrictions(tx, webhook.id, restrictions));
+      return { webhookId: webhook.id, secret: null };
+    },
+  }),
+}));

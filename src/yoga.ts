@@ -1,0 +1,81 @@
+// The GraphQL HTTP/SSE handler, importable without a socket: tests call `yoga.fetch()` in-process, server.ts mounts it.
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { authenticate, type Context, type ServerDeps } from './context.js';
+import { HookstreamError } from './errors.js';
+import { schema } from './schema/index.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** Query-shape limits (graphql-armor): a query too deep, too wide or too costly is refused before it runs. */
+export const QUERY_LIMITS = Object.freeze({ maxDepth: 12, maxAliases: 15, maxDirectives: 20, maxTokens: 2000, maxCost: 10_000 });
+
+export function createArmorPlugin() {
+  return EnvelopArmorPlugin({
+    maxDepth: { n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true },
+    maxAliases: { n: QUERY_LIMITS.maxAliases },
+    maxDirectives: { n: QUERY_LIMITS.maxDirectives },
+    maxTokens: { n: QUERY_LIMITS.maxTokens },
+    costLimit: { maxCost: QUERY_LIMITS.maxCost },
+    blockFieldSuggestion: { enabled: true },
+  });
+}
+
+export type HookstreamYoga = YogaServerInstance<Record<string, unknown>, Context>;
+
+export function createHookstreamYoga(deps: ServerDeps): HookstreamYoga {
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    graphiql: deps.config.isProduction ? false : { title: 'Hookstream', subscriptionsProtocol: 'WS' },
+    landingPage: false,
+    logging: {
+      debug: (...args) => deps.log.debug(args.map(String).join(' ')),
+      info: (...args) => deps.log.info(args.map(String).join(' ')),
+      warn: (...args) => deps.log.warn(args.map(String).join(' ')),
+      error: (...args) => deps.log.error(args.map(String).join(' ')),
+    },
+    // graphql-ws authenticates once at connection_init and hands its context in; HTTP and SSE authenticate here.
+    context: (initial) =>
+      (initial as { hookstreamContext?: Context }).hookstreamContext ?? authenticate(deps, initial.request.headers.get('authorization')),
+    plugins: [createArmorPlugin()],
+    maskedErrors: { maskError: (error, message) => maskError(error, message, deps.log) },
+  });
+}
+
+/**
+ * The one place errors are mapped for clients. Our HookstreamError passes as it is; errors raised before execution
+ * (syntax, validation, variable coercion, query limits) are the caller's and get a contract code; anything else is
+ * an internal fault: logged, and replaced by a generic message.
+ */
+export function maskError(error: unknown, message: string, log: ServerDeps['log']): Error {
+  const graphqlError = error instanceof GraphQLError ? error : null;
+  const original = graphqlError?.originalError ?? error;
+  if (original instanceof HookstreamError) {
+    if (graphqlError && graphqlError !== original) {
+      return new GraphQLError(original.message, { nodes: graphqlError.nodes, path: graphqlError.path, extensions: original.extensions });
+    }
+    return original;
+  }
+  if (graphqlError && !graphqlError.originalError && !graphqlError.path) {
+    const limit = /limit|exceeded|too many/i.test(graphqlError.message);
+    const code = (graphqlError.extensions['code'] as string | undefined) ?? (limit ? 'LIMIT_EXCEEDED' : 'BAD_USER_INPUT');
+    const extensions: Record<string, unknown> = { ...graphqlError.extensions, code: code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED' || code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code };
+    const field = fieldOfCoercionError(graphqlError.message);
+    if (field && extensions['code'] === 'BAD_USER_INPUT') extensions['field'] ??= field;
+    return new GraphQLError(graphqlError.message, { nodes: graphqlError.nodes, extensions });
+  }
+  log.error({ err: original }, 'unexpected error in a GraphQL operation');
+  return new GraphQLError(message, { path: graphqlError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/** graphql-js says `Variable "$input" got invalid value … at "input.name"; …`: name the innermost input field. */
+function fieldOfCoercionError(message: string): string | undefined {
+  const at = /at "([^"]+)"/.exec(message);
+  if (at?.[1]) return at[1].split('.').filter((part) => !/^\d+$/.test(part) && !part.includes('[')).pop()?.replace(/\[\d+\]/g, '');
+  const variable = /Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message);
+  if (variable?.[1]) return variable[1];
+  const argument = /[Aa]rgument "(?:[A-Za-z_]+\.)?([A-Za-z_][A-Za-z0-9_]*)"/.exec(message);
+  return argument?.[1];
+}
