@@ -13,6 +13,7 @@ export const MAX_PAGE_SIZE = 100;
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
+  DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
   Scalars: {
@@ -21,6 +22,8 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   plugins: [PrismaPlugin, RelayPlugin],
+  // Fields are non-null unless they say otherwise, as the contract's SDL spells them.
+  defaultFieldNullability: false,
   prisma: {
     // The client is per process, built at start-up and handed over in the context.
     client: (ctx) => ctx.db.prisma,
