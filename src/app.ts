@@ -1,10 +1,19 @@
-// Builds and starts the roles a process runs. main.ts calls it with the parsed config; tests call it with theirs.
+// Builds and starts the roles a process runs (HOOKSTREAM_ROLE): `api` serves GraphQL and enqueues, `worker` delivers
+// (and answers /healthz), `all` does both. main.ts calls it with the parsed config; tests call it with theirs.
 import { lookup } from 'node:dns/promises';
+import type PgBoss from 'pg-boss';
+import type { Dispatcher } from 'undici';
 import type { Config } from './config.js';
 import type { ServerDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
 import { locateDatabase } from './db/locate-database.js';
 import { migrateDatabase } from './db/migrate.js';
+import { startListener, type Listener } from './db/notifications.js';
+import { startDispatcher, type JobDispatcher } from './delivery/dispatcher.js';
+import { createDeliveryAgent } from './delivery/http-agent.js';
+import { createBoss, ensureQueues, JOBS_CHANNEL, RETENTION_QUEUE } from './delivery/jobs.js';
+import { archiveOldDeliveries } from './delivery/retention.js';
+import { processAttempt } from './delivery/worker.js';
 import { createLogger, type Logger } from './logger.js';
 import { startHttpServer, type HttpServer } from './server.js';
 import type { Services } from './services.js';
@@ -13,14 +22,17 @@ import { createHookstreamYoga } from './yoga.js';
 export type App = {
   config: Config;
   db: Database;
+  boss: PgBoss;
   http: HttpServer;
   log: Logger;
+  listener: Listener;
+  dispatcher: JobDispatcher | null;
   stop(): Promise<void>;
 };
 
 export type AppOptions = {
   /** Overrides for tests: e.g. a DNS resolver that answers for made-up host names. */
-  services?: Partial<Services>;
+  services?: Partial<Pick<Services, 'lookupHost'>>;
   logger?: Logger;
 };
 
@@ -28,54 +40,96 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const log = options.logger ?? createLogger(config.logLevel);
   const located = await locateDatabase(config, (message) => log.debug({ component: 'embedded-postgres' }, message.trim()));
   if (located.embedded) log.info('using the embedded PostgreSQL (DATABASE_URL is unset)');
+  const cleanups: (() => Promise<unknown>)[] = [() => located.stop()];
+  const runCleanups = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
+    cleanups.length = 0;
+  };
+
   try {
     await migrateDatabase(located.url, (message) => log.debug({ component: 'migrate' }, message));
+    const servesApi = config.role !== 'worker';
+    const runsWorkers = config.role !== 'api';
+
+    const db = connectDatabase(located.url, { maxConnections: runsWorkers ? Math.min(60, config.workerConcurrency + 10) : 20 });
+    cleanups.push(() => db.close());
+
+    const boss = createBoss(config, located.url, { supervise: runsWorkers, schedule: runsWorkers });
+    boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
+    await boss.start();
+    cleanups.push(() => boss.stop({ graceful: false, close: true, wait: true }));
+    if (runsWorkers) await ensureQueues(boss, config);
+
+    let dispatcher: JobDispatcher | null = null;
+    let agent: Dispatcher | null = null;
+    if (runsWorkers) {
+      agent = createDeliveryAgent({ allowPrivateTargets: config.allowPrivateTargets, connectionsPerOrigin: config.workerConcurrency, timeoutMs: config.deliveryTimeoutMs });
+      const workerDeps = { pool: db.pool, boss, config, dispatcher: agent, log };
+      dispatcher = startDispatcher({
+        boss,
+        concurrency: config.workerConcurrency,
+        pollIntervalMs: config.workerPollIntervalMs,
+        log,
+        handle: (job) => processAttempt(workerDeps, job),
+      });
+      await boss.work(RETENTION_QUEUE, async () => {
+        const archived = await archiveOldDeliveries(db.pool, config.retentionDays);
+        log.info(archived, 'retention: archived old deliveries and events');
+      });
+      await boss.schedule(RETENTION_QUEUE, '17 * * * *');
+    }
+
+    const listener = await startListener(located.url, [JOBS_CHANNEL], (error) => log.warn({ err: error }, 'LISTEN connection error; reconnecting'));
+    cleanups.push(() => listener.close());
+    if (dispatcher) listener.on(JOBS_CHANNEL, () => dispatcher.wake());
+    // In-flight attempts finish (or time out) before the pool and pg-boss close, so no attempt is lost mid-write.
+    if (agent) cleanups.push(() => agent.close());
+    if (dispatcher) cleanups.push(() => dispatcher.stop());
+
+    const services: Services = {
+      lookupHost: (hostname) => lookup(hostname, { all: true, verbatim: true }),
+      ...options.services,
+      boss,
+      wakeWorkers: () => dispatcher?.wake(),
+    };
+    const deps: ServerDeps = { config, db, log, services };
+    const yoga = servesApi ? createHookstreamYoga(deps) : null;
+    const http = await startHttpServer({
+      deps,
+      yoga,
+      port: config.port,
+      host: config.host,
+      probes: [
+        async (request, response) => {
+          if (request.url !== '/healthz') return false;
+          response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+          return true;
+        },
+        async (request, response) => {
+          if (request.url !== '/readyz') return false;
+          const ready = await db.pool.query('select 1').then(() => true, () => false);
+          response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'database unreachable' }));
+          return true;
+        },
+      ],
+    });
+    // Closed first on shutdown: stop taking requests, then drain the workers, then close the database.
+    cleanups.push(() => http.close());
+    log.info({ port: http.port, role: config.role }, servesApi ? `Hookstream listening on http://localhost:${http.port}/graphql` : `Hookstream worker; health on :${http.port}/healthz`);
+
+    let stopping: Promise<void> | null = null;
+    return {
+      config,
+      db,
+      boss,
+      http,
+      log,
+      listener,
+      dispatcher,
+      stop: () => (stopping ??= runCleanups()),
+    };
   } catch (error) {
-    await located.stop();
+    await runCleanups();
     throw error;
   }
-  const db = connectDatabase(located.url);
-  const services: Services = {
-    lookupHost: (hostname) => lookup(hostname, { all: true, verbatim: true }),
-    ...options.services,
-  };
-  const deps: ServerDeps = { config, db, log, services };
-  const servesApi = config.role === 'api' || config.role === 'all';
-  const yoga = servesApi ? createHookstreamYoga(deps) : null;
-  const http = await startHttpServer({
-    deps,
-    yoga,
-    port: config.port,
-    host: config.host,
-    probes: [
-      async (request, response) => {
-        if (request.url !== '/healthz') return false;
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-        return true;
-      },
-      async (request, response) => {
-        if (request.url !== '/readyz') return false;
-        const ready = await db.pool.query('select 1').then(() => true, () => false);
-        response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'database unreachable' }));
-        return true;
-      },
-    ],
-  });
-  log.info({ port: http.port, role: config.role }, `Hookstream listening on http://localhost:${http.port}/graphql`);
-
-  let stopping: Promise<void> | null = null;
-  return {
-    config,
-    db,
-    http,
-    log,
-    stop() {
-      stopping ??= (async () => {
-        await http.close();
-        await db.close();
-        await located.stop();
-      })();
-      return stopping;
-    },
-  };
 }

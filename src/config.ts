@@ -48,6 +48,12 @@ const envSchema = z.object({
   HOOKSTREAM_DATA_DIR: z.string().min(1).default('.data'),
   /** Parallel deliveries per worker process. */
   WORKER_CONCURRENCY: positiveInt.default(50),
+  /** Safety-net poll of the job queue; workers are woken by NOTIFY as soon as jobs commit. */
+  WORKER_POLL_INTERVAL: duration.default(1_000),
+  /** How long past DELIVERY_TIMEOUT an attempt job may stay active before pg-boss hands it to another worker. */
+  JOB_EXPIRY_SLACK: duration.default(30_000),
+  /** How often pg-boss looks for expired jobs (those of a crashed worker) and runs its upkeep. */
+  WORKER_MAINTENANCE_INTERVAL: duration.default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });
@@ -66,6 +72,9 @@ export type Config = Readonly<{
   maxPayloadBytes: number;
   dataDir: string;
   workerConcurrency: number;
+  workerPollIntervalMs: number;
+  jobExpirySlackMs: number;
+  workerMaintenanceIntervalMs: number;
   logLevel: string;
   isProduction: boolean;
 }>;
@@ -98,6 +107,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
     dataDir: e.HOOKSTREAM_DATA_DIR,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerPollIntervalMs: e.WORKER_POLL_INTERVAL,
+    jobExpirySlackMs: e.JOB_EXPIRY_SLACK,
+    workerMaintenanceIntervalMs: e.WORKER_MAINTENANCE_INTERVAL,
     logLevel: e.LOG_LEVEL,
     isProduction: e.NODE_ENV === 'production',
   });

@@ -1,8 +1,13 @@
-// What the GraphQL layer may ask of the engine beyond the database: filled in as the engine grows (publishing,
-// pub/sub for subscriptions). Kept as one object so that tests can build the same graph the service runs.
+// What the GraphQL layer may ask of the engine beyond the database. Kept as one object so that tests build the same
+// graph the service runs.
 import type { LookupAddress } from 'node:dns';
+import type PgBoss from 'pg-boss';
 
 export type Services = {
   /** Resolves a host name to its addresses (the URL policy checks every one). */
   lookupHost(hostname: string): Promise<LookupAddress[]>;
+  /** The job queue; the api role inserts attempt jobs on its own transactions. */
+  boss: PgBoss;
+  /** Wakes this process's workers at once (other processes are woken by NOTIFY). */
+  wakeWorkers(): void;
 };

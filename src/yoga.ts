@@ -1,6 +1,7 @@
 // The GraphQL HTTP/SSE handler, importable without a socket: tests call `yoga.fetch()` in-process, server.ts mounts it.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
+import { PothosError, PothosValidationError } from '@pothos/core';
+import { GraphQLError, Kind } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { authenticate, type Context, type ServerDeps } from './context.js';
 import { HookstreamError } from './errors.js';
@@ -58,6 +59,23 @@ export function maskError(error: unknown, message: string, log: ServerDeps['log'
     }
     return original;
   }
+  // `node(id)` is Pothos's own field: an ID that does not decode, or names a type that is no node, is the caller's
+  // mistake, reported like a malformed ID anywhere else.
+  const fieldNode = graphqlError?.nodes?.[0];
+  if (original instanceof PothosError && fieldNode?.kind === Kind.FIELD && fieldNode.name.value === 'node') {
+    return new GraphQLError('"id" is not a valid ID.', { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
+  }
+  // Pothos checks other relay arguments itself (cursors, page sizes) before our resolvers run: a failed check is the
+  // caller's mistake, not an internal fault.
+  if (original instanceof PothosValidationError) {
+    const field = fieldOfPothosValidationError(original.message);
+    return new GraphQLError(original.message, { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });
+  }
+  // Prisma's "record not found" (P2025), e.g. from `node(id)` of a row that is missing or another account's: the
+  // contract answers both with NOT_FOUND, and with the same words.
+  if (isRecordNotFound(original)) {
+    return new GraphQLError('Not found.', { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'NOT_FOUND' } });
+  }
   if (graphqlError && !graphqlError.originalError && !graphqlError.path) {
     const limit = /limit|exceeded|too many/i.test(graphqlError.message);
     const code = (graphqlError.extensions['code'] as string | undefined) ?? (limit ? 'LIMIT_EXCEEDED' : 'BAD_USER_INPUT');
@@ -78,4 +96,16 @@ function fieldOfCoercionError(message: string): string | undefined {
   if (variable?.[1]) return variable[1];
   const argument = /[Aa]rgument "(?:[A-Za-z_]+\.)?([A-Za-z_][A-Za-z0-9_]*)"/.exec(message);
   return argument?.[1];
+}
+
+/** Pothos names the argument in most of its messages (`Argument "first" must be…`); a bad global ID is `id`'s. */
+function fieldOfPothosValidationError(message: string): string | undefined {
+  const argument = /Arguments? "([A-Za-z_][A-Za-z0-9_]*)"/.exec(message);
+  if (argument?.[1]) return argument[1];
+  if (/global ID|^ID: /i.test(message)) return 'id';
+  return undefined;
+}
+
+function isRecordNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2025' && (error as Error).name === 'PrismaClientKnownRequestError';
 }

@@ -8,6 +8,8 @@ export interface WebhookBodyInput {
   readonly eventId: string;
   readonly webhookId: string;
   readonly triggeredAt: Date;
+  /** When the domain event happened (publishEvent's occurredAt): receivers order by it. Added to the contract's keys. */
+  readonly occurredAt?: Date | undefined;
   /** The event's `data`, arbitrary JSON from the publisher. */
   readonly data: unknown;
   /** `CreateWebhookInput.sendData`: false shrinks `data` to `{ id }`. */
@@ -30,6 +32,7 @@ export function buildWebhookBody({
   eventId,
   webhookId,
   triggeredAt,
+  occurredAt,
   data,
   sendData,
 }: WebhookBodyInput): string {
@@ -39,6 +42,7 @@ export function buildWebhookBody({
     webhook_id: webhookId,
     // RFC 3339 UTC; toISOString includes milliseconds, which every RFC 3339 parser accepts.
     triggered_at: triggeredAt.toISOString(),
+    ...(occurredAt ? { occurred_at: occurredAt.toISOString() } : {}),
     data: sendData ? (data ?? null) : shrinkToId(data),
   });
 }

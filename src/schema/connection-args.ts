@@ -1,6 +1,8 @@
 // Checks connection arguments before Pothos and Prisma see them, so that a bad page size or a malformed or foreign
 // cursor is a clear BAD_USER_INPUT rather than a masked internal error.
 import { parsePrismaCursor } from '@pothos/plugin-prisma';
+import type { GraphQLFieldResolver } from 'graphql';
+import type { Context } from '../context.js';
 import { isUuid } from '../db/ids.js';
 import { badInput } from '../errors.js';
 import { MAX_PAGE_SIZE } from './builder.js';
@@ -44,4 +46,29 @@ export function decodeRowCursor(cursor: string, field: string): string {
   }
   if (typeof id !== 'string' || !isUuid(id)) throw badInput(field, `"${field}" is not a valid cursor.`);
   return id;
+}
+
+type ResolverConfig = { resolve?: GraphQLFieldResolver<unknown, Context, any> };
+
+/**
+ * Runs checkConnectionArgs before a `prismaConnection` field's resolver. Pothos parses the page size and the cursor
+ * before it calls the resolver we hand it, and its own errors for `first: -1` or a malformed cursor name no field, so
+ * the check must wrap the field's whole resolver rather than sit inside ours.
+ */
+export function checkConnectionArgsFirst<Ref extends { updateConfig(update: (config: any) => any): void }>(
+  fieldRef: Ref,
+  ownsRow: (id: string, ctx: Context) => Promise<boolean>,
+): Ref {
+  fieldRef.updateConfig((config: ResolverConfig) => {
+    const resolve = config.resolve;
+    if (!resolve) return config;
+    return {
+      ...config,
+      resolve: async (parent: unknown, args: ConnectionArgs, ctx: Context, info: Parameters<typeof resolve>[3]) => {
+        await checkConnectionArgs(args, (id) => ownsRow(id, ctx));
+        return resolve(parent, args, ctx, info);
+      },
+    };
+  });
+  return fieldRef;
 }

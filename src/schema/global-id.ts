@@ -17,3 +17,9 @@ export function parseGlobalId(value: string, typename: string, field: string): s
   }
   return decoded.id;
 }
+
+/** The raw id that `node(id)` hands a prismaNode's findUnique: a malformed one would reach PostgreSQL's uuid parser. */
+export function checkNodeUuid(id: string): string {
+  if (!isUuid(id)) throw badInput('id', '"id" is not a valid ID.');
+  return id;
+}

@@ -3,5 +3,7 @@ import { builder } from './builder.js';
 import './account.js';
 import './event-type.js';
 import './webhook.js';
+import './delivery.js';
+import './event.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -18,8 +18,8 @@ import { subscribesToBookingEvents } from '../domain/event-match.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import { HttpMethod as HttpMethodValues, RestrictionType as RestrictionTypeValues } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
-import { checkConnectionArgs } from './connection-args.js';
-import { parseGlobalId } from './global-id.js';
+import { checkConnectionArgsFirst } from './connection-args.js';
+import { checkNodeUuid, parseGlobalId } from './global-id.js';
 import {
   validateDescription,
   validateEvents,
@@ -39,7 +39,7 @@ export const RestrictionTypeEnum = builder.enumType('RestrictionType', {
 export const RestrictionRef = builder.prismaNode('WebhookRestriction', {
   name: 'Restriction',
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, webhook: { accountId: ctx.account.id, deletedAt: null } }),
+  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), webhook: { accountId: ctx.account.id, deletedAt: null } }),
   fields: (t) => ({
     type: t.expose('type', { type: RestrictionTypeEnum }),
     targetId: t.exposeString('targetId'),
@@ -48,7 +48,7 @@ export const RestrictionRef = builder.prismaNode('WebhookRestriction', {
 
 export const WebhookRef = builder.prismaNode('Webhook', {
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, accountId: ctx.account.id, deletedAt: null }),
+  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), accountId: ctx.account.id, deletedAt: null }),
   fields: (t) => ({
     name: t.exposeString('name'),
     url: t.exposeString('url'),
@@ -92,23 +92,24 @@ export function resolveTotalCount(connection: object): number | Promise<number> 
 }
 
 builder.queryFields((t) => ({
-  webhooks: t.prismaConnection(
-    {
-      type: 'Webhook',
-      cursor: 'id',
-      args: { active: t.arg.boolean({ description: 'Only active (true) or only inactive (false) webhooks.' }) },
-      totalCount: (_connection, args, ctx) =>
-        ctx.db.prisma.webhook.count({ where: webhookListWhere(ctx, args.active) }),
-      resolve: async (query, _root, args, ctx) => {
-        await checkConnectionArgs(args, async (id) => (await findLiveWebhook(ctx.db.prisma, ctx.account.id, id)) !== null);
-        return ctx.db.prisma.webhook.findMany({
-          ...query,
-          where: webhookListWhere(ctx, args.active),
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        });
+  webhooks: checkConnectionArgsFirst(
+    t.prismaConnection(
+      {
+        type: 'Webhook',
+        cursor: 'id',
+        args: { active: t.arg.boolean({ description: 'Only active (true) or only inactive (false) webhooks.' }) },
+        totalCount: (_connection, args, ctx) =>
+          ctx.db.prisma.webhook.count({ where: webhookListWhere(ctx, args.active) }),
+        resolve: (query, _root, args, ctx) =>
+          ctx.db.prisma.webhook.findMany({
+            ...query,
+            where: webhookListWhere(ctx, args.active),
+            orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          }),
       },
-    },
-    WebhookConnection,
+      WebhookConnection,
+    ),
+    async (id, ctx) => (await findLiveWebhook(ctx.db.prisma, ctx.account.id, id)) !== null,
   ),
   webhook: t.prismaField({
     type: 'Webhook',

@@ -1,0 +1,148 @@
+// SQL of the delivery engine: creating deliveries, loading one for an attempt, recording the attempt's outcome.
+import type { Queryable } from '../delivery/jobs.js';
+
+export type NewDelivery = { id: string; accountId: string; webhookId: string; eventId: string; eventType: string; body: string };
+
+/** One multi-row insert for a whole fan-out. */
+export async function insertDeliveries(client: Queryable, deliveries: readonly NewDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await client.query(
+    `insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at)
+     select id, account_id, webhook_id, event_id, event_type, body, 'PENDING', now()
+       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[])
+         as t(id, account_id, webhook_id, event_id, event_type, body)`,
+    [
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.accountId),
+      deliveries.map((d) => d.webhookId),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.eventType),
+      deliveries.map((d) => d.body),
+    ],
+  );
+}
+
+export type DeliveryForAttempt = {
+  id: string;
+  account_id: string;
+  status: 'PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED';
+  attempt_count: number;
+  archived: boolean;
+  body: string | null;
+  webhook_id: string;
+  url: string;
+  http_method: 'POST' | 'PUT' | 'PATCH';
+  active: boolean;
+  deleted_at: Date | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  rate_limit_per_second: number | null;
+  headers: { name: string; value: string }[];
+};
+
+export async function loadDeliveryForAttempt(client: Queryable, deliveryId: string): Promise<DeliveryForAttempt | null> {
+  const { rows } = await client.query<DeliveryForAttempt>(
+    `select d.id, d.account_id, d.status, d.attempt_count, d.archived, d.body,
+            w.id as webhook_id, w.url, w.http_method, w.active, w.deleted_at, w.secret, w.previous_secret,
+            w.previous_secret_expires_at, w.rate_limit_per_second,
+            coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)
+                        from webhook_headers h where h.webhook_id = w.id), '[]'::json) as headers
+       from deliveries d join webhooks w on w.id = d.webhook_id
+      where d.id = $1`,
+    [deliveryId],
+  );
+  return rows[0] ?? null;
+}
+
+export type AttemptRecord = {
+  id: string;
+  deliveryId: string;
+  number: number;
+  trigger: 'AUTOMATIC' | 'MANUAL';
+  startedAt: Date;
+  durationMs: number | null;
+  responseStatus: number | null;
+  responseBody: string | null;
+  error: string | null;
+  requestHeaders: Record<string, string> | null;
+};
+
+/** Returns false when this attempt number was already recorded (a job re-run after a crash): nothing is written. */
+export async function insertAttempt(client: Queryable, attempt: AttemptRecord): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `insert into delivery_attempts (id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
+     on conflict (delivery_id, number) do nothing`,
+    [attempt.id, attempt.deliveryId, attempt.number, attempt.trigger, attempt.startedAt, attempt.durationMs, attempt.responseStatus, attempt.responseBody, attempt.error, attempt.requestHeaders ? JSON.stringify(attempt.requestHeaders) : null],
+  );
+  return rowCount === 1;
+}
+
+export async function markDeliverySucceeded(client: Queryable, deliveryId: string, attemptNumber: number, responseStatus: number): Promise<void> {
+  await client.query(
+    `update deliveries set status = 'SUCCEEDED', attempt_count = $2, last_response_status = $3, delivered_at = now(),
+            next_attempt_at = null, failure_reason = null, updated_at = now()
+      where id = $1`,
+    [deliveryId, attemptNumber, responseStatus],
+  );
+}
+
+export async function markDeliveryRetrying(client: Queryable, deliveryId: string, attemptNumber: number, responseStatus: number | null, nextAttemptAt: Date, reason: string): Promise<void> {
+  await client.query(
+    `update deliveries set status = 'RETRYING', attempt_count = $2, last_response_status = $3, next_attempt_at = $4,
+            failure_reason = $5, updated_at = now()
+      where id = $1`,
+    [deliveryId, attemptNumber, responseStatus, nextAttemptAt, reason],
+  );
+}
+
+export async function markDeliveryFailed(client: Queryable, deliveryId: string, reason: string, attempt?: { number: number; responseStatus: number | null }): Promise<void> {
+  await client.query(
+    `update deliveries set status = 'FAILED', failure_reason = $2, next_attempt_at = null, updated_at = now(),
+            attempt_count = coalesce($3, attempt_count), last_response_status = coalesce($4, last_response_status)
+      where id = $1`,
+    [deliveryId, reason, attempt?.number ?? null, attempt?.responseStatus ?? null],
+  );
+}
+
+/** A success resets the consecutive-failure count. */
+export async function resetWebhookFailures(client: Queryable, webhookId: string): Promise<void> {
+  await client.query(`update webhooks set failure_count = 0 where id = $1 and failure_count <> 0`, [webhookId]);
+}
+
+/**
+ * Counts one more consecutive failure; disables the webhook when it reaches the threshold (or at once, for 410 Gone).
+ * Returns whether this call disabled it.
+ */
+export async function recordWebhookFailure(client: Queryable, webhookId: string, disableAfter: number, disableNowReason: string | null): Promise<boolean> {
+  const { rows } = await client.query<{ disabled: boolean }>(
+    `with before as (
+       select id, active, (active and ($3::text is not null or failure_count + 1 >= $2)) as disabling
+         from webhooks where id = $1 for update
+     )
+     update webhooks w set
+        failure_count = w.failure_count + 1,
+        active = case when b.disabling then false else w.active end,
+        disabled_reason = case when b.disabling
+                               then coalesce($3::text, 'disabled after ' || (w.failure_count + 1) || ' consecutive failed attempts')
+                               else w.disabled_reason end,
+        updated_at = case when b.disabling then now() else w.updated_at end
+       from before b
+      where w.id = b.id
+      returning b.disabling as disabled`,
+    [webhookId, disableAfter, disableNowReason],
+  );
+  return rows[0]?.disabled ?? false;
+}
+
+/** A disabled webhook's queued deliveries fail (their jobs find them FAILED and do nothing). Returns their ids. */
+export async function failQueuedDeliveries(client: Queryable, webhookId: string, reason: string): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
+    `update deliveries set status = 'FAILED', failure_reason = $2, next_attempt_at = null, updated_at = now()
+      where webhook_id = $1 and status in ('PENDING', 'RETRYING')
+      returning id`,
+    [webhookId, reason],
+  );
+  return rows.map((row) => row.id);
+}

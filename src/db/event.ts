@@ -1,0 +1,61 @@
+// SQL of publishing: the event row (idempotent per account and key) and the webhooks it may go to.
+import type { Queryable } from '../delivery/jobs.js';
+import type { ContextRef, Restriction } from '../domain/restrictions.js';
+
+export type EventRow = {
+  id: string;
+  account_id: string;
+  type: string;
+  data: unknown;
+  occurred_at: Date;
+  created_at: Date;
+  idempotency_key: string | null;
+};
+
+/**
+ * Inserts the event unless the account already has one with this idempotency key. Not check-then-insert: the unique
+ * index decides, so concurrent duplicates wait for the first to commit and then find it.
+ */
+export async function insertEvent(
+  client: Queryable,
+  event: { id: string; accountId: string; type: string; data: unknown; context: readonly ContextRef[] | null; occurredAt: Date; idempotencyKey: string | null },
+): Promise<EventRow | null> {
+  const { rows } = await client.query<EventRow>(
+    `insert into events (id, account_id, type, data, context, occurred_at, idempotency_key)
+     values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)
+     on conflict (account_id, idempotency_key) do nothing
+     returning id, account_id, type, data, occurred_at, created_at, idempotency_key`,
+    [event.id, event.accountId, event.type, JSON.stringify(event.data), event.context ? JSON.stringify(event.context) : null, event.occurredAt, event.idempotencyKey],
+  );
+  return rows[0] ?? null;
+}
+
+export async function findEventByIdempotencyKey(client: Queryable, accountId: string, idempotencyKey: string) {
+  const { rows } = await client.query<EventRow & { delivery_count: number }>(
+    `select e.id, e.account_id, e.type, e.data, e.occurred_at, e.created_at, e.idempotency_key,
+            (select count(*)::int from deliveries d where d.event_id = e.id) as delivery_count
+       from events e where e.account_id = $1 and e.idempotency_key = $2`,
+    [accountId, idempotencyKey],
+  );
+  return rows[0] ?? null;
+}
+
+export type CandidateWebhook = {
+  id: string;
+  events: string[];
+  send_data: boolean;
+  restrictions: Restriction[];
+};
+
+/** Active webhooks of the account with their restrictions, in one query. */
+export async function findActiveWebhooks(client: Queryable, accountId: string): Promise<CandidateWebhook[]> {
+  const { rows } = await client.query<CandidateWebhook>(
+    `select w.id, w.events, w.send_data,
+            coalesce((select json_agg(json_build_object('type', r.type, 'targetId', r.target_id))
+                        from webhook_restrictions r where r.webhook_id = w.id), '[]'::json) as restrictions
+       from webhooks w
+      where w.account_id = $1 and w.active and w.deleted_at is null`,
+    [accountId],
+  );
+  return rows;
+}

@@ -1,0 +1,77 @@
+// The delivery queue on pg-boss: one job per attempt. Jobs live in the same PostgreSQL as the deliveries, so a job is
+// inserted on the very transaction that writes its delivery (pg-boss's `db` option): both commit, or neither.
+import PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+
+export const ATTEMPT_QUEUE = 'delivery_attempt';
+export const RETENTION_QUEUE = 'delivery_retention';
+/** NOTIFY channel that wakes every worker process when attempt jobs commit (publish, retry, replay). */
+export const JOBS_CHANNEL = 'hookstream_jobs';
+
+export type AttemptTrigger = 'AUTOMATIC' | 'MANUAL';
+
+export type AttemptJob = {
+  deliveryId: string;
+  /** The delivery's attempt number this job makes: 1 for the first, across manual retries too. */
+  attemptNumber: number;
+  /** Automatic attempts made before this one: indexes RETRY_SCHEDULE. */
+  automaticAttempts: number;
+  trigger: AttemptTrigger;
+};
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** pg-boss's `db` option: run its SQL on our client, so that the job joins our transaction. */
+export const onClient = (client: Queryable): PgBoss.Db => ({
+  executeSql: (text: string, values: unknown[]) => client.query(text, values) as Promise<{ rows: any[] }>,
+});
+
+export function createBoss(config: Config, databaseUrl: string, options: { supervise: boolean; schedule: boolean }): PgBoss {
+  return new PgBoss({
+    connectionString: databaseUrl,
+    schema: 'pgboss',
+    max: 4,
+    supervise: options.supervise,
+    schedule: options.schedule,
+    migrate: true,
+    maintenanceIntervalSeconds: Math.max(1, Math.round(config.workerMaintenanceIntervalMs / 1000)),
+  });
+}
+
+/** Creates the queues (idempotent). Expiry covers the longest attempt plus slack; past it the job is handed over. */
+export async function ensureQueues(boss: PgBoss, config: Config): Promise<void> {
+  const expireInSeconds = Math.max(1, Math.ceil((config.deliveryTimeoutMs + config.jobExpirySlackMs) / 1000));
+  const attemptQueue = {
+    name: ATTEMPT_QUEUE,
+    policy: 'standard' as const,
+    // pg-boss's own retries only cover a worker that crashed or threw (database down): delivery retries are ours.
+    retryLimit: 1000,
+    retryDelay: 2,
+    retryBackoff: true,
+    expireInSeconds,
+  };
+  if (await boss.getQueue(ATTEMPT_QUEUE)) await boss.updateQueue(ATTEMPT_QUEUE, attemptQueue);
+  else await boss.createQueue(ATTEMPT_QUEUE, attemptQueue).catch(ignoreDuplicateQueue);
+  if (!(await boss.getQueue(RETENTION_QUEUE))) await boss.createQueue(RETENTION_QUEUE, { name: RETENTION_QUEUE, policy: 'standard' }).catch(ignoreDuplicateQueue);
+}
+
+function ignoreDuplicateQueue(error: { code?: string; message?: string }) {
+  // Another process created it at the same moment.
+  if (error.code !== '23505' && !/already exists/.test(error.message ?? '')) throw error;
+}
+
+/** Inserts attempt jobs on the caller's transaction and wakes the workers when it commits. */
+export async function enqueueAttempts(
+  boss: PgBoss,
+  client: Queryable,
+  jobs: readonly (AttemptJob & { startAfter?: Date })[],
+): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(
+    jobs.map(({ startAfter, ...data }) => ({ name: ATTEMPT_QUEUE, data, ...(startAfter ? { startAfter } : {}) })),
+    { db: onClient(client) },
+  );
+  // NOTIFY is transactional: delivered only if and when the jobs commit.
+  await client.query('select pg_notify($1, $2)', [JOBS_CHANNEL, '']);
+}

@@ -1,0 +1,87 @@
+// The account admin's manual actions: retry one delivery, replay a webhook's failed deliveries, send a test event.
+// Each goes through the same queue and worker as any delivery.
+import type pg from 'pg';
+import { withTransaction } from '../db/client.js';
+import { newId } from '../db/ids.js';
+import { notifyDeliveryChanged } from '../db/notifications.js';
+import { insertEvent } from '../db/event.js';
+import { buildWebhookBody } from '../domain/webhook-body.js';
+import { enqueueAttempts } from './jobs.js';
+import { createDeliveries, type PublishDeps } from './publish.js';
+
+export type ManualDeps = Pick<PublishDeps, 'pool' | 'boss' | 'wakeWorkers'>;
+
+export class DeliveryStateError extends Error {
+  constructor(
+    readonly reason: 'NOT_FOUND' | 'ARCHIVED' | 'IN_PROGRESS',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Re-queues a finished (SUCCEEDED or FAILED) delivery for one MANUAL attempt. */
+export async function retryDelivery(deps: ManualDeps, accountId: string, deliveryId: string): Promise<void> {
+  await withTransaction(deps.pool, async (client) => {
+    const { rows } = await client.query<{ status: string; archived: boolean; attempt_count: number; webhook_id: string }>(
+      `select status, archived, attempt_count, webhook_id from deliveries where id = $1 and account_id = $2 for update`,
+      [deliveryId, accountId],
+    );
+    const delivery = rows[0];
+    if (!delivery) throw new DeliveryStateError('NOT_FOUND', 'Delivery not found');
+    if (delivery.archived) throw new DeliveryStateError('ARCHIVED', 'This delivery is archived: its payload was purged after the retention period.');
+    if (delivery.status !== 'SUCCEEDED' && delivery.status !== 'FAILED') {
+      throw new DeliveryStateError('IN_PROGRESS', `This delivery is ${delivery.status}: only a SUCCEEDED or FAILED delivery can be retried.`);
+    }
+    await requeue(deps, client, [{ id: deliveryId, attemptCount: delivery.attempt_count, webhookId: delivery.webhook_id }], accountId);
+  });
+  deps.wakeWorkers?.();
+}
+
+/** Re-queues every FAILED, unarchived delivery of the webhook created since `since`; returns how many. */
+export async function replayFailedDeliveries(deps: ManualDeps, accountId: string, webhookId: string, since: Date): Promise<number> {
+  const count = await withTransaction(deps.pool, async (client) => {
+    const { rows } = await client.query<{ id: string; attempt_count: number }>(
+      `select id, attempt_count from deliveries
+        where webhook_id = $1 and account_id = $2 and status = 'FAILED' and not archived and created_at >= $3
+        order by created_at for update`,
+      [webhookId, accountId, since],
+    );
+    await requeue(deps, client, rows.map((row) => ({ id: row.id, attemptCount: row.attempt_count, webhookId })), accountId);
+    return rows.length;
+  });
+  if (count > 0) deps.wakeWorkers?.();
+  return count;
+}
+
+async function requeue(deps: ManualDeps, client: pg.PoolClient, deliveries: { id: string; attemptCount: number; webhookId: string }[], accountId: string) {
+  if (deliveries.length === 0) return;
+  await client.query(
+    `update deliveries set status = 'PENDING', manual_retries = manual_retries + 1, next_attempt_at = now(),
+            failure_reason = null, updated_at = now()
+      where id = any($1::uuid[])`,
+    [deliveries.map((d) => d.id)],
+  );
+  await enqueueAttempts(
+    deps.boss,
+    client,
+    deliveries.map((d) => ({ deliveryId: d.id, attemptNumber: d.attemptCount + 1, automaticAttempts: 0, trigger: 'MANUAL' as const })),
+  );
+  await notifyDeliveryChanged(client, deliveries.map((d) => ({ id: d.id, accountId, webhookId: d.webhookId })));
+}
+
+/** Publishes a `webhook.test` event to this one webhook (whatever it subscribes to) and returns the delivery id. */
+export async function sendTestEvent(deps: ManualDeps, accountId: string, webhook: { id: string; sendData: boolean }): Promise<string> {
+  const deliveryId = await withTransaction(deps.pool, async (client) => {
+    const eventId = newId();
+    const data = { id: eventId, message: 'This is a test event sent from Hookstream.', webhookId: webhook.id };
+    const event = await insertEvent(client, { id: eventId, accountId, type: 'webhook.test', data, context: null, occurredAt: new Date(), idempotencyKey: null });
+    if (!event) throw new Error('test event was not inserted');
+    const id = newId();
+    const body = buildWebhookBody({ eventType: 'webhook.test', eventId, webhookId: webhook.id, triggeredAt: event.created_at, occurredAt: event.occurred_at, data, sendData: webhook.sendData });
+    await createDeliveries(deps, client, [{ id, accountId, webhookId: webhook.id, eventId, eventType: 'webhook.test', body }]);
+    return id;
+  });
+  deps.wakeWorkers?.();
+  return deliveryId;
+}

@@ -1,0 +1,76 @@
+// publishEvent: validate, find the matching webhooks, and write the event, one delivery per webhook and one attempt
+// job per delivery in a single transaction. Once this returns, every delivery is durable and queued.
+import type PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { withTransaction } from '../db/client.js';
+import { insertDeliveries, type NewDelivery } from '../db/delivery.js';
+import { findActiveWebhooks, findEventByIdempotencyKey, insertEvent, type EventRow } from '../db/event.js';
+import { newId } from '../db/ids.js';
+import { notifyDeliveryChanged } from '../db/notifications.js';
+import { eventMatches } from '../domain/event-match.js';
+import { passesRestrictions, type ContextRef } from '../domain/restrictions.js';
+import { buildWebhookBody } from '../domain/webhook-body.js';
+import { enqueueAttempts } from './jobs.js';
+
+export type PublishInput = {
+  accountId: string;
+  type: string;
+  data: unknown;
+  occurredAt: Date;
+  idempotencyKey: string | null;
+  context: readonly ContextRef[] | null;
+};
+
+export type PublishResult = { event: EventRow; deliveryCount: number; duplicate: boolean };
+
+export type PublishDeps = { pool: pg.Pool; boss: PgBoss; config: Config; wakeWorkers?: () => void };
+
+/** Assumes validated input (see schema/event.ts). */
+export async function publishEvent(deps: PublishDeps, input: PublishInput): Promise<PublishResult> {
+  const result = await withTransaction(deps.pool, async (client) => {
+    const event = await insertEvent(client, { id: newId(), ...input });
+    if (!event) return null; // the idempotency key was used before: answer with the first event, send nothing
+    const webhooks = await findActiveWebhooks(client, input.accountId);
+    const deliveries: NewDelivery[] = webhooks
+      .filter((webhook) => eventMatches(webhook.events, input.type))
+      .filter((webhook) => passesRestrictions({ eventType: input.type, restrictions: webhook.restrictions, context: input.context, data: input.data }))
+      .map((webhook) => ({
+        id: newId(),
+        accountId: input.accountId,
+        webhookId: webhook.id,
+        eventId: event.id,
+        eventType: input.type,
+        body: buildWebhookBody({
+          eventType: input.type,
+          eventId: event.id,
+          webhookId: webhook.id,
+          triggeredAt: event.created_at,
+          occurredAt: event.occurred_at,
+          data: input.data,
+          sendData: webhook.send_data,
+        }),
+      }));
+    await createDeliveries(deps, client, deliveries);
+    return { event, deliveryCount: deliveries.length, duplicate: false };
+  });
+  if (result) {
+    if (result.deliveryCount > 0) deps.wakeWorkers?.();
+    return result;
+  }
+  const existing = await findEventByIdempotencyKey(deps.pool, input.accountId, input.idempotencyKey!);
+  if (!existing) throw new Error('idempotency conflict without an existing event');
+  const { delivery_count: deliveryCount, ...event } = existing;
+  return { event, deliveryCount, duplicate: true };
+}
+
+/** Deliveries, their first attempt jobs and their change notifications, on the caller's transaction. */
+export async function createDeliveries(deps: Pick<PublishDeps, 'boss'>, client: pg.PoolClient, deliveries: readonly NewDelivery[]): Promise<void> {
+  await insertDeliveries(client, deliveries);
+  await enqueueAttempts(
+    deps.boss,
+    client,
+    deliveries.map((delivery) => ({ deliveryId: delivery.id, attemptNumber: 1, automaticAttempts: 0, trigger: 'AUTOMATIC' as const })),
+  );
+  await notifyDeliveryChanged(client, deliveries.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId })));
+}

@@ -1,0 +1,140 @@
+// One attempt job: load the delivery, sign, send, and record the outcome in one transaction (the attempt row, the
+// delivery's new status, the webhook's failure count, and the next attempt's job). Safe to run twice for the same
+// job: an attempt number that is already recorded is not recorded again.
+import type PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Dispatcher } from 'undici';
+import type { Config } from '../config.js';
+import { withTransaction } from '../db/client.js';
+import {
+  failQueuedDeliveries,
+  insertAttempt,
+  loadDeliveryForAttempt,
+  markDeliveryFailed,
+  markDeliveryRetrying,
+  markDeliverySucceeded,
+  recordWebhookFailure,
+  resetWebhookFailures,
+  type DeliveryForAttempt,
+} from '../db/delivery.js';
+import { newId } from '../db/ids.js';
+import { notifyDeliveryChanged, notifyWebhookChanged } from '../db/notifications.js';
+import { isRetryAfterStatus, nextRetryDelay, parseRetryAfter } from '../domain/backoff.js';
+import { buildWebhookHeaders } from '../domain/signature.js';
+import type { Logger } from '../logger.js';
+import { enqueueAttempts, type AttemptJob, type Queryable } from './jobs.js';
+import { sendWebhook, USER_AGENT, type SendOutcome } from './send.js';
+
+export type WorkerDeps = {
+  pool: pg.Pool;
+  boss: PgBoss;
+  config: Config;
+  dispatcher: Dispatcher;
+  log: Logger;
+  /** Waits, if the webhook has a rate limit, until this attempt may be sent. */
+  awaitRateLimit?: (webhookId: string, perSecond: number) => Promise<void>;
+};
+
+export const REDACTED = '[redacted]';
+
+export async function processAttempt(deps: WorkerDeps, job: AttemptJob): Promise<void> {
+  const log = deps.log.child({ deliveryId: job.deliveryId, attempt: job.attemptNumber });
+  const delivery = await loadDeliveryForAttempt(deps.pool, job.deliveryId);
+  if (!delivery) return log.warn('delivery no longer exists; job dropped');
+  // Already made (the job ran before and its worker died before completing it), or finished by other means.
+  if (delivery.attempt_count >= job.attemptNumber) return log.info('attempt already recorded; job completed');
+  if (delivery.status === 'SUCCEEDED' || delivery.status === 'FAILED') return log.info({ status: delivery.status }, 'delivery already finished');
+
+  const skipReason = delivery.deleted_at ? 'webhook deleted' : !delivery.active ? 'webhook disabled' : delivery.archived || delivery.body === null ? 'delivery archived' : null;
+  if (skipReason) {
+    await withTransaction(deps.pool, async (client) => {
+      await markDeliveryFailed(client, delivery.id, skipReason);
+      await notifyDeliveryChanged(client, [{ id: delivery.id, accountId: delivery.account_id, webhookId: delivery.webhook_id }]);
+    });
+    return log.info({ reason: skipReason }, 'delivery not sent');
+  }
+
+  if (delivery.rate_limit_per_second && deps.awaitRateLimit) await deps.awaitRateLimit(delivery.webhook_id, delivery.rate_limit_per_second);
+  const startedAt = new Date();
+  const headers = buildRequestHeaders(delivery, startedAt);
+  const outcome = await sendWebhook(deps.dispatcher, {
+    url: delivery.url,
+    method: delivery.http_method,
+    headers,
+    body: delivery.body!,
+    timeoutMs: deps.config.deliveryTimeoutMs,
+    allowPrivateTargets: deps.config.allowPrivateTargets,
+  });
+  log.debug({ outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
+
+  await withTransaction(deps.pool, async (client) => {
+    const recorded = await insertAttempt(client, {
+      id: newId(),
+      deliveryId: delivery.id,
+      number: job.attemptNumber,
+      trigger: job.trigger,
+      startedAt,
+      durationMs: outcome.durationMs,
+      responseStatus: outcome.status,
+      responseBody: outcome.body,
+      error: outcome.kind === 'failure' ? outcome.error : null,
+      requestHeaders: redactHeaders(headers, delivery),
+    });
+    if (!recorded) return;
+    await recordOutcome(deps, client, delivery, job, outcome, startedAt);
+  });
+}
+
+/** Standard Webhooks headers signed with every valid secret: the current one and, for 24 h after a rotation, the old. */
+function buildRequestHeaders(delivery: DeliveryForAttempt, now: Date): Record<string, string> {
+  const secrets = [delivery.secret];
+  if (delivery.previous_secret && delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > now) {
+    secrets.push(delivery.previous_secret);
+  }
+  const custom = Object.fromEntries(delivery.headers.map((header) => [header.name, header.value]));
+  return {
+    ...custom,
+    'user-agent': USER_AGENT,
+    'content-type': 'application/json',
+    ...buildWebhookHeaders({ msgId: delivery.id, timestampSeconds: Math.floor(now.getTime() / 1000), body: delivery.body!, secrets }),
+  };
+}
+
+/** What the attempt record keeps of the request: custom header values (often credentials) never. */
+function redactHeaders(headers: Record<string, string>, delivery: DeliveryForAttempt): Record<string, string> {
+  const custom = new Set(delivery.headers.map((header) => header.name));
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, custom.has(name) ? REDACTED : value]));
+}
+
+async function recordOutcome(deps: WorkerDeps, client: Queryable, delivery: DeliveryForAttempt, job: AttemptJob, outcome: SendOutcome, now: Date) {
+  const change = { id: delivery.id, accountId: delivery.account_id, webhookId: delivery.webhook_id };
+  if (outcome.kind === 'success') {
+    await markDeliverySucceeded(client, delivery.id, job.attemptNumber, outcome.status);
+    await resetWebhookFailures(client, delivery.webhook_id);
+    await notifyDeliveryChanged(client, [change]);
+    return;
+  }
+  // Standard Webhooks: 410 Gone means the endpoint is gone for good; stop sending to it at once.
+  const gone = outcome.status === 410;
+  const disabled = await recordWebhookFailure(client, delivery.webhook_id, deps.config.disableAfterFailures, gone ? 'endpoint answered 410 Gone' : null);
+  const automaticAttempts = job.automaticAttempts + (job.trigger === 'AUTOMATIC' ? 1 : 0);
+  const retryAfterMs = outcome.status !== null && isRetryAfterStatus(outcome.status) ? parseRetryAfter(outcome.retryAfter, now) : null;
+  // A manual retry is one attempt, as in Svix's "resend": it does not restart the schedule.
+  const delay = disabled || job.trigger === 'MANUAL' ? null : nextRetryDelay({ retrySchedule: deps.config.retrySchedule, attemptNumber: automaticAttempts, retryAfterMs });
+  if (delay === null) {
+    await markDeliveryFailed(client, delivery.id, disabled ? `${outcome.error}; webhook disabled` : outcome.error, { number: job.attemptNumber, responseStatus: outcome.status });
+  } else {
+    const nextAttemptAt = new Date(Date.now() + delay);
+    await markDeliveryRetrying(client, delivery.id, job.attemptNumber, outcome.status, nextAttemptAt, outcome.error);
+    await enqueueAttempts(deps.boss, client, [
+      { deliveryId: delivery.id, attemptNumber: job.attemptNumber + 1, automaticAttempts, trigger: 'AUTOMATIC', startAfter: nextAttemptAt },
+    ]);
+  }
+  await notifyDeliveryChanged(client, [change]);
+  if (disabled) {
+    const failed = await failQueuedDeliveries(client, delivery.webhook_id, 'webhook disabled');
+    await notifyDeliveryChanged(client, failed.map((id) => ({ id, accountId: delivery.account_id, webhookId: delivery.webhook_id })));
+    await notifyWebhookChanged(client, { id: delivery.webhook_id, accountId: delivery.account_id });
+    deps.log.warn({ webhookId: delivery.webhook_id, deliveryId: delivery.id }, 'webhook disabled after failed attempts');
+  }
+}

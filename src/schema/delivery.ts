@@ -1,0 +1,246 @@
+// Deliveries and their attempts: the call history, its filters, per-webhook stats and the manual actions.
+import type { Context } from '../context.js';
+import { DeliveryStateError, replayFailedDeliveries, retryDelivery, sendTestEvent } from '../delivery/manual.js';
+import { HookstreamError, badInput, notFound } from '../errors.js';
+import { AttemptTrigger as AttemptTriggerValues, DeliveryStatus as DeliveryStatusValues } from '../generated/prisma/enums.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+import { checkConnectionArgs } from './connection-args.js';
+import { parseGlobalId } from './global-id.js';
+import { resolveTotalCount, WebhookRef } from './webhook.js';
+
+export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', { values: Object.values(DeliveryStatusValues) });
+export const AttemptTriggerEnum = builder.enumType('AttemptTrigger', { values: Object.values(AttemptTriggerValues) });
+
+const DeliveryAttemptRef = builder.prismaObject('DeliveryAttempt', {
+  description: 'One HTTP call of a delivery.',
+  fields: (t) => ({
+    number: t.exposeInt('number'),
+    trigger: t.expose('trigger', { type: AttemptTriggerEnum }),
+    startedAt: t.expose('startedAt', { type: 'DateTime' }),
+    durationMs: t.exposeInt('durationMs', { nullable: true }),
+    responseStatus: t.exposeInt('responseStatus', { nullable: true }),
+    responseBody: t.exposeString('responseBody', { nullable: true, description: 'The first 64 KiB; null once archived.' }),
+    error: t.exposeString('error', { nullable: true, description: 'timeout, connection refused, DNS, TLS, blocked target, HTTP status…' }),
+    requestHeaders: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The headers sent, custom header values redacted.',
+      resolve: (attempt) => attempt.requestHeaders,
+    }),
+  }),
+});
+
+export const DeliveryRef = builder.prismaNode('Delivery', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, accountId: ctx.account.id }),
+  fields: (t) => ({
+    webhook: t.relation('webhook'),
+    event: t.relation('event'),
+    eventType: t.exposeString('eventType'),
+    status: t.expose('status', { type: DeliveryStatusEnum }),
+    attemptCount: t.exposeInt('attemptCount'),
+    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
+    lastResponseStatus: t.exposeInt('lastResponseStatus', { nullable: true }),
+    failureReason: t.exposeString('failureReason', { nullable: true, description: 'Why the last attempt failed, or why the delivery was not sent.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
+    manualRetries: t.exposeInt('manualRetries'),
+    archived: t.exposeBoolean('archived'),
+    payload: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The exact body sent (the same bytes on every attempt); null once archived.',
+      select: { body: true },
+      resolve: (delivery) => (delivery.body === null ? null : (JSON.parse(delivery.body) as unknown)),
+    }),
+    attempts: t.relation('attempts', { query: { orderBy: { number: 'asc' } } }),
+  }),
+});
+
+export const DeliveryConnection = builder.connectionObject(
+  {
+    type: DeliveryRef,
+    name: 'DeliveryConnection',
+    fields: (t) => ({ totalCount: t.int({ resolve: (connection) => resolveTotalCount(connection) }) }),
+  },
+  { name: 'DeliveryEdge' },
+);
+
+const DeliveryFilter = builder.inputType('DeliveryFilter', {
+  fields: (t) => ({
+    webhookId: t.id(),
+    eventId: t.id(),
+    status: t.field({ type: [DeliveryStatusEnum] }),
+    eventType: t.string(),
+    since: t.field({ type: 'DateTime', description: 'Created at or after' }),
+    until: t.field({ type: 'DateTime', description: 'Created before' }),
+  }),
+});
+
+type DeliveryFilterValue = {
+  webhookId?: string | number | null;
+  eventId?: string | number | null;
+  status?: ('PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED')[] | null;
+  eventType?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+};
+
+/** The Prisma `where` of a delivery list: always the caller's account, then each filter given. */
+export function deliveryWhere(ctx: Context, filter: DeliveryFilterValue | null | undefined, scope: Prisma.DeliveryWhereInput = {}): Prisma.DeliveryWhereInput {
+  const where: Prisma.DeliveryWhereInput = { accountId: ctx.account.id, ...scope };
+  if (!filter) return where;
+  if (filter.webhookId != null) where.webhookId = parseGlobalId(String(filter.webhookId), 'Webhook', 'webhookId');
+  if (filter.eventId != null) where.eventId = parseGlobalId(String(filter.eventId), 'Event', 'eventId');
+  if (filter.status != null) where.status = { in: filter.status };
+  if (filter.eventType != null) where.eventType = filter.eventType;
+  if (filter.since != null || filter.until != null) {
+    if (filter.since && filter.until && filter.since > filter.until) throw badInput('since', '"since" must not be after "until".');
+    where.createdAt = { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) };
+  }
+  return where;
+}
+
+const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+
+export const ownsDelivery = (ctx: Context) => async (id: string) =>
+  (await ctx.db.prisma.delivery.count({ where: { id, accountId: ctx.account.id } })) > 0;
+
+builder.queryFields((t) => ({
+  deliveries: t.prismaConnection(
+    {
+      type: 'Delivery',
+      cursor: 'id',
+      args: { filter: t.arg({ type: DeliveryFilter }) },
+      totalCount: (_connection, args, ctx) => ctx.db.prisma.delivery.count({ where: deliveryWhere(ctx, args.filter) }),
+      resolve: async (query, _root, args, ctx) => {
+        const where = deliveryWhere(ctx, args.filter);
+        await checkConnectionArgs(args, ownsDelivery(ctx));
+        return ctx.db.prisma.delivery.findMany({ ...query, where, orderBy: newestFirst });
+      },
+    },
+    DeliveryConnection,
+  ),
+  delivery: t.prismaField({
+    type: 'Delivery',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = parseGlobalId(String(args.id), 'Delivery', 'id');
+      const delivery = await ctx.db.prisma.delivery.findFirst({ ...query, where: { id, accountId: ctx.account.id } });
+      if (!delivery) throw notFound('Delivery');
+      return delivery;
+    },
+  }),
+}));
+
+// ---- per-webhook history and stats ----------------------------------------------------------------------------
+
+type WebhookStats = { total: number; succeeded: number; failed: number; pending: number; retrying: number };
+
+const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implement({
+  fields: (t) => ({
+    total: t.exposeInt('total'),
+    succeeded: t.exposeInt('succeeded'),
+    failed: t.exposeInt('failed'),
+    pending: t.exposeInt('pending'),
+    retrying: t.exposeInt('retrying'),
+    successRate: t.float({
+      nullable: true,
+      description: 'succeeded / (succeeded + failed); null while nothing has finished.',
+      resolve: (stats) => (stats.succeeded + stats.failed === 0 ? null : stats.succeeded / (stats.succeeded + stats.failed)),
+    }),
+  }),
+});
+
+builder.prismaObjectFields(WebhookRef, (t) => ({
+  deliveries: t.prismaConnection(
+    {
+      type: 'Delivery',
+      cursor: 'id',
+      args: { filter: t.arg({ type: DeliveryFilter }) },
+      totalCount: (webhook, args, ctx) => ctx.db.prisma.delivery.count({ where: deliveryWhere(ctx, args.filter, { webhookId: webhook.id }) }),
+      resolve: async (query, webhook, args, ctx) => {
+        const where = deliveryWhere(ctx, args.filter, { webhookId: webhook.id });
+        await checkConnectionArgs(args, ownsDelivery(ctx));
+        return ctx.db.prisma.delivery.findMany({ ...query, where, orderBy: newestFirst });
+      },
+    },
+    DeliveryConnection,
+  ),
+  stats: t.field({
+    type: WebhookStatsRef,
+    args: { since: t.arg({ type: 'DateTime' }) },
+    description: 'Delivery counts by status, one aggregate query.',
+    resolve: async (webhook, args, ctx) => {
+      const rows = await ctx.db.prisma.delivery.groupBy({
+        by: ['status'],
+        where: { webhookId: webhook.id, accountId: ctx.account.id, ...(args.since ? { createdAt: { gte: args.since } } : {}) },
+        _count: { _all: true },
+      });
+      const count = (status: string) => rows.find((row) => row.status === status)?._count._all ?? 0;
+      const stats = { succeeded: count('SUCCEEDED'), failed: count('FAILED'), pending: count('PENDING'), retrying: count('RETRYING') };
+      return { ...stats, total: stats.succeeded + stats.failed + stats.pending + stats.retrying };
+    },
+  }),
+}));
+
+// ---- manual actions ------------------------------------------------------------------------------------------
+
+const ReplayPayload = builder.objectRef<{ count: number }>('ReplayPayload').implement({
+  fields: (t) => ({ count: t.exposeInt('count', { description: 'How many FAILED deliveries were queued again.' }) }),
+});
+
+function mapStateError(error: unknown): never {
+  if (error instanceof DeliveryStateError) {
+    if (error.reason === 'NOT_FOUND') throw notFound('Delivery');
+    if (error.reason === 'ARCHIVED') throw new HookstreamError('ARCHIVED', error.message);
+    throw new HookstreamError('CONFLICT', error.message);
+  }
+  throw error;
+}
+
+async function loadOwnWebhookRow(ctx: Context, globalId: string | number, field: string) {
+  const id = parseGlobalId(String(globalId), 'Webhook', field);
+  const webhook = await ctx.db.prisma.webhook.findFirst({ where: { id, accountId: ctx.account.id, deletedAt: null } });
+  if (!webhook) throw notFound('Webhook');
+  return webhook;
+}
+
+const engineDeps = (ctx: Context) => ({ pool: ctx.db.pool, boss: ctx.services.boss, wakeWorkers: ctx.services.wakeWorkers });
+
+builder.mutationFields((t) => ({
+  retryDelivery: t.prismaField({
+    type: 'Delivery',
+    description: 'Sends a SUCCEEDED or FAILED delivery once more, now (trigger MANUAL).',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = parseGlobalId(String(args.id), 'Delivery', 'id');
+      await retryDelivery(engineDeps(ctx), ctx.account.id, id).catch(mapStateError);
+      return ctx.db.prisma.delivery.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  replayFailedDeliveries: t.field({
+    type: ReplayPayload,
+    description: 'Queues again every FAILED delivery of the webhook created since the given time.',
+    args: { webhookId: t.arg.id({ required: true }), since: t.arg({ type: 'DateTime', required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const webhook = await loadOwnWebhookRow(ctx, args.webhookId, 'webhookId');
+      if (!webhook.active) throw badInput('webhookId', 'This webhook is disabled: enable it before replaying its deliveries.');
+      return { count: await replayFailedDeliveries(engineDeps(ctx), ctx.account.id, webhook.id, args.since) };
+    },
+  }),
+  sendTestEvent: t.prismaField({
+    type: 'Delivery',
+    description: 'Sends a `webhook.test` event to this webhook through the normal pipeline.',
+    args: { webhookId: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const webhook = await loadOwnWebhookRow(ctx, args.webhookId, 'webhookId');
+      if (!webhook.active) throw badInput('webhookId', 'This webhook is disabled: enable it before sending a test event.');
+      const id = await sendTestEvent(engineDeps(ctx), ctx.account.id, webhook);
+      return ctx.db.prisma.delivery.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+}));

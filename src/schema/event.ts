@@ -1,0 +1,170 @@
+// Events: publishEvent (the platform's entry point), the event node and the event list.
+import type { Context } from '../context.js';
+import { publishEvent } from '../delivery/publish.js';
+import { isCatalogType } from '../domain/event-catalog.js';
+import type { ContextRef } from '../domain/restrictions.js';
+import { HookstreamError, badInput, notFound } from '../errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+import { checkConnectionArgs } from './connection-args.js';
+import { DeliveryConnection, ownsDelivery } from './delivery.js';
+import { parseGlobalId } from './global-id.js';
+import { RestrictionTypeEnum, resolveTotalCount } from './webhook.js';
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+export const MAX_CONTEXT_REFS = 100;
+export const MAX_DATA_DEPTH = 32;
+
+export const EventRef = builder.prismaNode('Event', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, accountId: ctx.account.id }),
+  fields: (t) => ({
+    type: t.exposeString('type'),
+    data: t.field({ type: 'JSON', nullable: true, description: 'null once archived', resolve: (event) => event.data }),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
+    deliveries: t.prismaConnection(
+      {
+        type: 'Delivery',
+        cursor: 'id',
+        totalCount: (event, _args, ctx) => ctx.db.prisma.delivery.count({ where: { eventId: event.id, accountId: ctx.account.id } }),
+        resolve: async (query, event, args, ctx) => {
+          await checkConnectionArgs(args, ownsDelivery(ctx));
+          return ctx.db.prisma.delivery.findMany({ ...query, where: { eventId: event.id, accountId: ctx.account.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+        },
+      },
+      DeliveryConnection,
+    ),
+  }),
+});
+
+const EventConnection = builder.connectionObject(
+  {
+    type: EventRef,
+    name: 'EventConnection',
+    fields: (t) => ({ totalCount: t.int({ resolve: (connection) => resolveTotalCount(connection) }) }),
+  },
+  { name: 'EventEdge' },
+);
+
+function eventWhere(ctx: Context, args: { type?: string | null; since?: Date | null; until?: Date | null }): Prisma.EventWhereInput {
+  if (args.since && args.until && args.since > args.until) throw badInput('since', '"since" must not be after "until".');
+  return {
+    accountId: ctx.account.id,
+    ...(args.type != null ? { type: args.type } : {}),
+    ...(args.since || args.until ? { createdAt: { ...(args.since ? { gte: args.since } : {}), ...(args.until ? { lt: args.until } : {}) } } : {}),
+  };
+}
+
+builder.queryFields((t) => ({
+  events: t.prismaConnection(
+    {
+      type: 'Event',
+      cursor: 'id',
+      args: {
+        type: t.arg.string(),
+        since: t.arg({ type: 'DateTime', description: 'Published at or after' }),
+        until: t.arg({ type: 'DateTime', description: 'Published before' }),
+      },
+      totalCount: (_connection, args, ctx) => ctx.db.prisma.event.count({ where: eventWhere(ctx, args) }),
+      resolve: async (query, _root, args, ctx) => {
+        const where = eventWhere(ctx, args);
+        await checkConnectionArgs(args, async (id) => (await ctx.db.prisma.event.count({ where: { id, accountId: ctx.account.id } })) > 0);
+        return ctx.db.prisma.event.findMany({ ...query, where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+      },
+    },
+    EventConnection,
+  ),
+  event: t.prismaField({
+    type: 'Event',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = parseGlobalId(String(args.id), 'Event', 'id');
+      const event = await ctx.db.prisma.event.findFirst({ ...query, where: { id, accountId: ctx.account.id } });
+      if (!event) throw notFound('Event');
+      return event;
+    },
+  }),
+}));
+
+// ---- publishEvent ---------------------------------------------------------------------------------------------
+
+const ContextRefInput = builder.inputType('ContextRefInput', {
+  description: "A resource, service, or one of their groups/categories that the event's booking belongs to.",
+  fields: (t) => ({
+    type: t.field({ type: RestrictionTypeEnum, required: true }),
+    id: t.string({ required: true }),
+  }),
+});
+
+const PublishEventInput = builder.inputType('PublishEventInput', {
+  fields: (t) => ({
+    type: t.string({ required: true, description: 'A catalog type' }),
+    data: t.field({ type: 'JSON', required: true, description: 'The full entity as it is now: a JSON object' }),
+    occurredAt: t.field({ type: 'DateTime', description: 'Default: now' }),
+    idempotencyKey: t.string({ description: 'Same key within an account: the first event is returned, nothing new is sent' }),
+    context: t.field({ type: [ContextRefInput] }),
+  }),
+});
+
+const PublishEventPayload = builder
+  .objectRef<{ eventId: string; deliveryCount: number; duplicate: boolean }>('PublishEventPayload')
+  .implement({
+    fields: (t) => ({
+      event: t.prismaField({
+        type: 'Event',
+        resolve: (query, payload, _args, ctx) => ctx.db.prisma.event.findUniqueOrThrow({ ...query, where: { id: payload.eventId } }),
+      }),
+      deliveryCount: t.exposeInt('deliveryCount', { description: 'Deliveries created: one per matching active webhook.' }),
+      duplicate: t.exposeBoolean('duplicate', { description: 'True when the idempotency key was seen before: nothing new was sent.' }),
+    }),
+  });
+
+function jsonDepth(value: unknown, limit: number, depth = 0): number {
+  if (depth > limit || value === null || typeof value !== 'object') return depth;
+  let deepest = depth + 1;
+  for (const child of Object.values(value as object)) {
+    deepest = Math.max(deepest, jsonDepth(child, limit, depth + 1));
+    if (deepest > limit) break;
+  }
+  return deepest;
+}
+
+/** Checks publishEvent's input; returns the serialised size-checked data's context refs. */
+function validatePublishInput(ctx: Context, input: { type: string; data?: unknown; idempotencyKey?: string | null; context?: { type: ContextRef['type']; id: string }[] | null }) {
+  if (!isCatalogType(input.type)) throw badInput('type', `"${input.type}" is not an event type of the catalog (see the eventTypes query).`);
+  if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
+    throw badInput('data', '"data" must be a JSON object: the entity the event is about.');
+  }
+  const size = Buffer.byteLength(JSON.stringify(input.data), 'utf8');
+  if (size > ctx.config.maxPayloadBytes) {
+    throw new HookstreamError('PAYLOAD_TOO_LARGE', `"data" is ${size} bytes serialised; the limit is ${ctx.config.maxPayloadBytes} (MAX_PAYLOAD_BYTES).`, { field: 'data', limit: ctx.config.maxPayloadBytes });
+  }
+  if (jsonDepth(input.data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) throw badInput('data', `"data" is nested more than ${MAX_DATA_DEPTH} levels deep.`);
+  if (input.idempotencyKey != null && (input.idempotencyKey.length < 1 || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    throw badInput('idempotencyKey', `"idempotencyKey" must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
+  }
+  if (input.context && input.context.length > MAX_CONTEXT_REFS) throw badInput('context', `"context" may hold at most ${MAX_CONTEXT_REFS} entries.`);
+  for (const ref of input.context ?? []) {
+    if (ref.id.length < 1 || ref.id.length > 200) throw badInput('context', 'Each context "id" must be 1–200 characters.');
+  }
+  return input.context && input.context.length > 0 ? input.context : null;
+}
+
+builder.mutationField('publishEvent', (t) =>
+  t.field({
+    type: PublishEventPayload,
+    description: 'Publishes a domain event: every matching active webhook of the account gets a signed delivery.',
+    args: { input: t.arg({ type: PublishEventInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const context = validatePublishInput(ctx, input);
+      const result = await publishEvent(
+        { pool: ctx.db.pool, boss: ctx.services.boss, config: ctx.config, wakeWorkers: ctx.services.wakeWorkers },
+        { accountId: ctx.account.id, type: input.type, data: input.data, occurredAt: input.occurredAt ?? new Date(), idempotencyKey: input.idempotencyKey ?? null, context },
+      );
+      return { eventId: result.event.id, deliveryCount: result.deliveryCount, duplicate: result.duplicate };
+    },
+  }),
+);
