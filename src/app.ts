@@ -8,13 +8,15 @@ import type { ServerDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
 import { locateDatabase } from './db/locate-database.js';
 import { migrateDatabase } from './db/migrate.js';
-import { startListener, type Listener } from './db/notifications.js';
+import { DELIVERY_CHANNEL, startListener, WEBHOOK_CHANNEL, type DeliveryChange, type Listener, type WebhookChange } from './db/notifications.js';
 import { startDispatcher, type JobDispatcher } from './delivery/dispatcher.js';
 import { createDeliveryAgent } from './delivery/http-agent.js';
 import { createBoss, ensureQueues, JOBS_CHANNEL, RETENTION_QUEUE } from './delivery/jobs.js';
 import { archiveOldDeliveries } from './delivery/retention.js';
 import { processAttempt } from './delivery/worker.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createChangePubSub } from './pubsub.js';
 import { startHttpServer, type HttpServer } from './server.js';
 import type { Services } from './services.js';
 import { createHookstreamYoga } from './yoga.js';
@@ -27,6 +29,7 @@ export type App = {
   log: Logger;
   listener: Listener;
   dispatcher: JobDispatcher | null;
+  metrics: Metrics;
   stop(): Promise<void>;
 };
 
@@ -60,11 +63,22 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     cleanups.push(() => boss.stop({ graceful: false, close: true, wait: true }));
     if (runsWorkers) await ensureQueues(boss, config);
 
+    const metrics = createMetrics(db.pool);
     let dispatcher: JobDispatcher | null = null;
     let agent: Dispatcher | null = null;
     if (runsWorkers) {
       agent = createDeliveryAgent({ allowPrivateTargets: config.allowPrivateTargets, connectionsPerOrigin: config.workerConcurrency, timeoutMs: config.deliveryTimeoutMs });
-      const workerDeps = { pool: db.pool, boss, config, dispatcher: agent, log };
+      const workerDeps = {
+        pool: db.pool,
+        boss,
+        config,
+        dispatcher: agent,
+        log,
+        onAttempt: (outcome: { kind: string; durationMs: number }) => {
+          metrics.attempts.inc({ outcome: outcome.kind });
+          metrics.attemptDuration.observe(outcome.durationMs / 1000);
+        },
+      };
       dispatcher = startDispatcher({
         boss,
         concurrency: config.workerConcurrency,
@@ -79,9 +93,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       await boss.schedule(RETENTION_QUEUE, '17 * * * *');
     }
 
-    const listener = await startListener(located.url, [JOBS_CHANNEL], (error) => log.warn({ err: error }, 'LISTEN connection error; reconnecting'));
+    // One LISTEN connection per process: job wake-ups for the workers, changes for the subscriptions.
+    const pubSub = createChangePubSub();
+    const channels = [...(dispatcher ? [JOBS_CHANNEL] : []), ...(servesApi ? [DELIVERY_CHANNEL, WEBHOOK_CHANNEL] : [])];
+    const listener = await startListener(located.url, channels, (error) => log.warn({ err: error }, 'LISTEN connection error; reconnecting'));
     cleanups.push(() => listener.close());
     if (dispatcher) listener.on(JOBS_CHANNEL, () => dispatcher.wake());
+    listener.on(DELIVERY_CHANNEL, (payload) => pubSub.publish('delivery', JSON.parse(payload) as DeliveryChange));
+    listener.on(WEBHOOK_CHANNEL, (payload) => pubSub.publish('webhook', JSON.parse(payload) as WebhookChange));
     // In-flight attempts finish (or time out) before the pool and pg-boss close, so no attempt is lost mid-write.
     if (agent) cleanups.push(() => agent.close());
     if (dispatcher) cleanups.push(() => dispatcher.stop());
@@ -91,6 +110,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       ...options.services,
       boss,
       wakeWorkers: () => dispatcher?.wake(),
+      pubSub,
+      metrics,
     };
     const deps: ServerDeps = { config, db, log, services };
     const yoga = servesApi ? createHookstreamYoga(deps) : null;
@@ -103,6 +124,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         async (request, response) => {
           if (request.url !== '/healthz') return false;
           response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+          return true;
+        },
+        async (request, response) => {
+          if (request.url !== '/metrics') return false;
+          response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
           return true;
         },
         async (request, response) => {
@@ -126,6 +152,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       log,
       listener,
       dispatcher,
+      metrics,
       stop: () => (stopping ??= runCleanups()),
     };
   } catch (error) {

@@ -2,6 +2,8 @@
 // graph the service runs.
 import type { LookupAddress } from 'node:dns';
 import type PgBoss from 'pg-boss';
+import type { Metrics } from './metrics.js';
+import type { ChangePubSub } from './pubsub.js';
 
 export type Services = {
   /** Resolves a host name to its addresses (the URL policy checks every one). */
@@ -10,4 +12,7 @@ export type Services = {
   boss: PgBoss;
   /** Wakes this process's workers at once (other processes are woken by NOTIFY). */
   wakeWorkers(): void;
+  /** Changes from every process (LISTEN), for subscriptions. */
+  pubSub: ChangePubSub;
+  metrics?: Metrics;
 };

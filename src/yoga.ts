@@ -2,7 +2,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { PothosError, PothosValidationError } from '@pothos/core';
 import { GraphQLError, Kind } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { authenticate, type Context, type ServerDeps } from './context.js';
 import { HookstreamError } from './errors.js';
 import { schema } from './schema/index.js';
@@ -40,7 +40,7 @@ export function createHookstreamYoga(deps: ServerDeps): HookstreamYoga {
     // graphql-ws authenticates once at connection_init and hands its context in; HTTP and SSE authenticate here.
     context: (initial) =>
       (initial as { hookstreamContext?: Context }).hookstreamContext ?? authenticate(deps, initial.request.headers.get('authorization')),
-    plugins: [createArmorPlugin()],
+    plugins: [createArmorPlugin(), useContractCodesForValidation(deps.log)],
     maskedErrors: { maskError: (error, message) => maskError(error, message, deps.log) },
   });
 }
@@ -76,7 +76,9 @@ export function maskError(error: unknown, message: string, log: ServerDeps['log'
   if (isRecordNotFound(original)) {
     return new GraphQLError('Not found.', { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'NOT_FOUND' } });
   }
-  if (graphqlError && !graphqlError.originalError && !graphqlError.path) {
+  // Before execution (no path): syntax, validation, query limits, and variables that do not coerce, whose originalError
+  // is graphql-js's own GraphQLError ("Value "GET" does not exist in "HttpMethod" enum").
+  if (graphqlError && !graphqlError.path && (!graphqlError.originalError || isGraphqlError(graphqlError.originalError))) {
     const limit = /limit|exceeded|too many/i.test(graphqlError.message);
     const code = (graphqlError.extensions['code'] as string | undefined) ?? (limit ? 'LIMIT_EXCEEDED' : 'BAD_USER_INPUT');
     const extensions: Record<string, unknown> = { ...graphqlError.extensions, code: code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED' || code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code };
@@ -86,6 +88,24 @@ export function maskError(error: unknown, message: string, log: ServerDeps['log'
   }
   log.error({ err: original }, 'unexpected error in a GraphQL operation');
   return new GraphQLError(message, { path: graphqlError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+function isGraphqlError(error: unknown): boolean {
+  return error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError');
+}
+
+/**
+ * Validation errors (an unknown field, graphql-armor's query limits) are returned by yoga as they are, without passing
+ * through maskError: map them here, so that they too carry a contract code (BAD_USER_INPUT or LIMIT_EXCEEDED).
+ */
+function useContractCodesForValidation(log: ServerDeps['log']): Plugin {
+  return {
+    onValidate:
+      () =>
+      ({ valid, result, setResult }) => {
+        if (!valid) setResult(result.map((error) => maskError(error, 'Unexpected error.', log)));
+      },
+  };
 }
 
 /** graphql-js says `Variable "$input" got invalid value … at "input.name"; …`: name the innermost input field. */

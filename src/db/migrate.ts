@@ -15,6 +15,9 @@ export async function migrateDatabase(databaseUrl: string, log: (message: string
     direction: 'up',
     checkOrder: true,
     singleTransaction: true,
+    // Several processes may start at once (HOOKSTREAM_ROLE=api|worker beside each other): the later ones wait for the
+    // lock and then find nothing left to apply, instead of failing with "Another migration is already running".
+    advisoryLockMode: 'wait',
     log,
     verbose: false,
   });

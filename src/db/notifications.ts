@@ -9,8 +9,12 @@ const createSubscriber = pgListen.default;
 export const DELIVERY_CHANNEL = 'hookstream_delivery';
 export const WEBHOOK_CHANNEL = 'hookstream_webhook';
 
-/** Payloads carry ids only: a subscriber loads the row itself, scoped to its own account. */
-export type DeliveryChange = { id: string; accountId: string; webhookId: string };
+/**
+ * Payloads carry ids (and the status the change set): a subscriber loads the row itself, scoped to its own account.
+ * The status travels along because a fast delivery can move on before a subscriber has loaded the row, and every
+ * change must be seen as it was (PENDING → RETRYING → SUCCEEDED).
+ */
+export type DeliveryChange = { id: string; accountId: string; webhookId: string; status: 'PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' };
 export type WebhookChange = { id: string; accountId: string };
 
 export async function notifyDeliveryChanged(client: Queryable, changes: readonly DeliveryChange[]): Promise<void> {

@@ -67,7 +67,7 @@ async function requeue(deps: ManualDeps, client: pg.PoolClient, deliveries: { id
     client,
     deliveries.map((d) => ({ deliveryId: d.id, attemptNumber: d.attemptCount + 1, automaticAttempts: 0, trigger: 'MANUAL' as const })),
   );
-  await notifyDeliveryChanged(client, deliveries.map((d) => ({ id: d.id, accountId, webhookId: d.webhookId })));
+  await notifyDeliveryChanged(client, deliveries.map((d) => ({ id: d.id, accountId, webhookId: d.webhookId, status: 'PENDING' as const })));
 }
 
 /** Publishes a `webhook.test` event to this one webhook (whatever it subscribes to) and returns the delivery id. */

@@ -72,5 +72,5 @@ export async function createDeliveries(deps: Pick<PublishDeps, 'boss'>, client: 
     client,
     deliveries.map((delivery) => ({ deliveryId: delivery.id, attemptNumber: 1, automaticAttempts: 0, trigger: 'AUTOMATIC' as const })),
   );
-  await notifyDeliveryChanged(client, deliveries.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId })));
+  await notifyDeliveryChanged(client, deliveries.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId, status: 'PENDING' as const })));
 }

@@ -33,6 +33,8 @@ export type WorkerDeps = {
   log: Logger;
   /** Waits, if the webhook has a rate limit, until this attempt may be sent. */
   awaitRateLimit?: (webhookId: string, perSecond: number) => Promise<void>;
+  /** Told of every HTTP attempt's outcome (metrics). */
+  onAttempt?: (outcome: SendOutcome) => void;
 };
 
 export const REDACTED = '[redacted]';
@@ -49,7 +51,7 @@ export async function processAttempt(deps: WorkerDeps, job: AttemptJob): Promise
   if (skipReason) {
     await withTransaction(deps.pool, async (client) => {
       await markDeliveryFailed(client, delivery.id, skipReason);
-      await notifyDeliveryChanged(client, [{ id: delivery.id, accountId: delivery.account_id, webhookId: delivery.webhook_id }]);
+      await notifyDeliveryChanged(client, [{ id: delivery.id, accountId: delivery.account_id, webhookId: delivery.webhook_id, status: 'FAILED' }]);
     });
     return log.info({ reason: skipReason }, 'delivery not sent');
   }
@@ -65,6 +67,7 @@ export async function processAttempt(deps: WorkerDeps, job: AttemptJob): Promise
     timeoutMs: deps.config.deliveryTimeoutMs,
     allowPrivateTargets: deps.config.allowPrivateTargets,
   });
+  deps.onAttempt?.(outcome);
   log.debug({ outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
 
   await withTransaction(deps.pool, async (client) => {
@@ -111,7 +114,7 @@ async function recordOutcome(deps: WorkerDeps, client: Queryable, delivery: Deli
   if (outcome.kind === 'success') {
     await markDeliverySucceeded(client, delivery.id, job.attemptNumber, outcome.status);
     await resetWebhookFailures(client, delivery.webhook_id);
-    await notifyDeliveryChanged(client, [change]);
+    await notifyDeliveryChanged(client, [{ ...change, status: 'SUCCEEDED' }]);
     return;
   }
   // Standard Webhooks: 410 Gone means the endpoint is gone for good; stop sending to it at once.
@@ -130,10 +133,10 @@ async function recordOutcome(deps: WorkerDeps, client: Queryable, delivery: Deli
       { deliveryId: delivery.id, attemptNumber: job.attemptNumber + 1, automaticAttempts, trigger: 'AUTOMATIC', startAfter: nextAttemptAt },
     ]);
   }
-  await notifyDeliveryChanged(client, [change]);
+  await notifyDeliveryChanged(client, [{ ...change, status: delay === null ? 'FAILED' : 'RETRYING' }]);
   if (disabled) {
     const failed = await failQueuedDeliveries(client, delivery.webhook_id, 'webhook disabled');
-    await notifyDeliveryChanged(client, failed.map((id) => ({ id, accountId: delivery.account_id, webhookId: delivery.webhook_id })));
+    await notifyDeliveryChanged(client, failed.map((id) => ({ id, accountId: delivery.account_id, webhookId: delivery.webhook_id, status: 'FAILED' as const })));
     await notifyWebhookChanged(client, { id: delivery.webhook_id, accountId: delivery.account_id });
     deps.log.warn({ webhookId: delivery.webhook_id, deliveryId: delivery.id }, 'webhook disabled after failed attempts');
   }

@@ -5,5 +5,6 @@ import './event-type.js';
 import './webhook.js';
 import './delivery.js';
 import './event.js';
+import './subscription.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

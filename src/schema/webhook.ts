@@ -13,6 +13,7 @@ import {
   type WebhookChanges,
 } from '../db/webhook.js';
 import { newId } from '../db/ids.js';
+import { notifyWebhookChanged } from '../db/notifications.js';
 import { generateWebhookSecret } from '../domain/signature.js';
 import { subscribesToBookingEvents } from '../domain/event-match.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
@@ -216,6 +217,12 @@ async function loadOwnWebhook(ctx: Context, globalId: string | number, field: st
   return webhook;
 }
 
+/** Tells every process's `webhookUpdated` subscribers (NOTIFY, after the change committed). */
+async function announceChange(ctx: Context, webhookId: string, secret: string | null): Promise<WebhookPayloadShape> {
+  await notifyWebhookChanged(ctx.db.pool, { id: webhookId, accountId: ctx.account.id });
+  return { webhookId, secret };
+}
+
 const newSecret = () => generateWebhookSecret(randomBytes(32));
 
 builder.mutationFields((t) => ({
@@ -239,7 +246,7 @@ builder.mutationFields((t) => ({
       const secret = newSecret();
       try {
         const webhook = await insertWebhook(ctx.db.prisma, ctx.account.id, values, secret);
-        return { webhookId: webhook.id, secret };
+        return await announceChange(ctx, webhook.id, secret);
       } catch (error) {
         if (error instanceof WebhookLimitError) throw new HookstreamError('LIMIT_EXCEEDED', error.message);
         throw error;
@@ -272,7 +279,7 @@ builder.mutationFields((t) => ({
         }
       }
       await updateWebhookRow(ctx.db.prisma, webhook.id, changes);
-      return { webhookId: webhook.id, secret: null };
+      return announceChange(ctx, webhook.id, null);
     },
   }),
 
@@ -282,6 +289,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
       await softDeleteWebhook(ctx.db.prisma, webhook.id);
+      await notifyWebhookChanged(ctx.db.pool, { id: webhook.id, accountId: ctx.account.id });
       return { deletedId: String(args.id) };
     },
   }),
@@ -293,7 +301,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
       await setWebhookActiveRow(ctx.db.prisma, webhook.id, args.active);
-      return { webhookId: webhook.id, secret: null };
+      return announceChange(ctx, webhook.id, null);
     },
   }),
 
@@ -305,7 +313,7 @@ builder.mutationFields((t) => ({
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
       const secret = newSecret();
       await rotateSecretRow(ctx.db.prisma, webhook, secret);
-      return { webhookId: webhook.id, secret };
+      return announceChange(ctx, webhook.id, secret);
     },
   }),
 
@@ -322,7 +330,7 @@ builder.mutationFields((t) => ({
         if (error.code === 'P2002') throw new HookstreamError('CONFLICT', 'This webhook already has that restriction.');
         throw error;
       });
-      return { webhookId: webhook.id, secret: null };
+      return announceChange(ctx, webhook.id, null);
     },
   }),
 
@@ -336,7 +344,7 @@ builder.mutationFields((t) => ({
       });
       if (!restriction) throw notFound('Restriction');
       await ctx.db.prisma.webhookRestriction.delete({ where: { id } });
-      return { webhookId: restriction.webhookId, secret: null };
+      return announceChange(ctx, restriction.webhookId, null);
     },
   }),
 
@@ -351,7 +359,7 @@ builder.mutationFields((t) => ({
       const webhook = await loadOwnWebhook(ctx, args.webhookId, 'webhookId');
       const restrictions = validateRestrictions(args.restrictions, webhook.events);
       await ctx.db.prisma.$transaction((tx) => replaceRestrictions(tx, webhook.id, restrictions));
-      return { webhookId: webhook.id, secret: null };
+      return announceChange(ctx, webhook.id, null);
     },
   }),
 }));

@@ -1,0 +1,53 @@
+// Prometheus metrics (prom-client) for /metrics. Counters and histograms are this process's; queue depth and
+// deliveries by status are read from the shared database at scrape time, so any process reports the whole picture.
+import type pg from 'pg';
+import client from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(pool: pg.Pool) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'hookstream_process_' });
+
+  const attempts = new client.Counter({
+    name: 'hookstream_attempts_total',
+    help: 'HTTP attempts made by this process, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const attemptDuration = new client.Histogram({
+    name: 'hookstream_attempt_duration_seconds',
+    help: 'Duration of HTTP attempts made by this process',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const subscribers = new client.Gauge({
+    name: 'hookstream_subscribers',
+    help: 'Open GraphQL subscriptions on this process',
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'hookstream_queue_depth',
+    help: 'Attempt jobs waiting in the queue (created or retry), due now or later',
+    registers: [registry],
+    async collect() {
+      const { rows } = await pool.query<{ count: number }>(
+        `select count(*)::int as count from pgboss.job where name = 'delivery_attempt' and state < 'active'`,
+      );
+      this.set(rows[0]?.count ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'hookstream_deliveries',
+    help: 'Deliveries in the database, by status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const { rows } = await pool.query<{ status: string; count: number }>(`select status, count(*)::int as count from deliveries group by status`);
+      this.reset();
+      for (const status of ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED']) this.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
+    },
+  });
+
+  return { registry, attempts, attemptDuration, subscribers };
+}

@@ -1,0 +1,70 @@
+// Live updates: every status change of the caller's deliveries, and changes of its webhooks. Changes arrive from any
+// process through NOTIFY (ids only); each is loaded here scoped to the subscriber's account, so no account can ever
+// receive another's items, whatever ID it passes.
+import { filter, pipe } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import { notFound } from '../errors.js';
+import { builder } from './builder.js';
+import { DeliveryRef } from './delivery.js';
+import { parseGlobalId } from './global-id.js';
+import { WebhookRef } from './webhook.js';
+
+async function ownWebhookId(ctx: Context, globalId: string | number | null | undefined, field: string): Promise<string | null> {
+  if (globalId == null) return null;
+  const id = parseGlobalId(String(globalId), 'Webhook', field);
+  const found = await ctx.db.prisma.webhook.count({ where: { id, accountId: ctx.account.id } });
+  if (!found) throw notFound('Webhook');
+  return id;
+}
+
+/** Counts open subscriptions for /metrics, however they end. */
+async function* counted<T>(ctx: Context, source: AsyncIterable<T>): AsyncGenerator<T> {
+  ctx.services.metrics?.subscribers.inc();
+  try {
+    yield* source;
+  } finally {
+    ctx.services.metrics?.subscribers.dec();
+  }
+}
+
+builder.subscriptionType({});
+
+builder.subscriptionFields((t) => ({
+  deliveryUpdated: t.field({
+    type: DeliveryRef,
+    description: "Every status change of this account's deliveries (optionally of one webhook): PENDING on creation, each attempt's outcome, manual retries.",
+    args: { webhookId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => {
+      const webhookId = await ownWebhookId(ctx, args.webhookId, 'webhookId');
+      const changes = pipe(
+        ctx.services.pubSub.subscribe('delivery'),
+        filter((change) => change.accountId === ctx.account.id && (webhookId === null || change.webhookId === webhookId)),
+      );
+      return counted(ctx, changes);
+    },
+    resolve: async (change, _args, ctx) => {
+      const delivery = await ctx.db.prisma.delivery.findFirst({ where: { id: change.id, accountId: ctx.account.id } });
+      if (!delivery) throw notFound('Delivery');
+      // The status as this change set it: the row may already have moved on.
+      return { ...delivery, status: change.status };
+    },
+  }),
+  webhookUpdated: t.field({
+    type: WebhookRef,
+    description: 'Changes of this account\'s webhooks (optionally one): created, updated, disabled, re-enabled, secret rotated.',
+    args: { id: t.arg.id() },
+    subscribe: async (_root, args, ctx) => {
+      const webhookId = await ownWebhookId(ctx, args.id, 'id');
+      const changes = pipe(
+        ctx.services.pubSub.subscribe('webhook'),
+        filter((change) => change.accountId === ctx.account.id && (webhookId === null || change.id === webhookId)),
+      );
+      return counted(ctx, changes);
+    },
+    resolve: async (change, _args, ctx) => {
+      const webhook = await ctx.db.prisma.webhook.findFirst({ where: { id: change.id, accountId: ctx.account.id } });
+      if (!webhook) throw notFound('Webhook');
+      return webhook;
+    },
+  }),
+}));
