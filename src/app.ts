@@ -12,11 +12,14 @@ import { DELIVERY_CHANNEL, startListener, WEBHOOK_CHANNEL, type DeliveryChange, 
 import { startDispatcher, type JobDispatcher } from './delivery/dispatcher.js';
 import { createDeliveryAgent } from './delivery/http-agent.js';
 import { createBoss, ensureQueues, JOBS_CHANNEL, RETENTION_QUEUE } from './delivery/jobs.js';
+import { prepareJobLookup, reconcileStuckDeliveries } from './delivery/reconciler.js';
 import { archiveOldDeliveries } from './delivery/retention.js';
 import { processAttempt } from './delivery/worker.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createChangePubSub } from './pubsub.js';
+import { createSecretBox } from './domain/secret-box.js';
+import { loadSecretKey } from './secret-key.js';
 import { startHttpServer, type HttpServer } from './server.js';
 import type { Services } from './services.js';
 import { createHookstreamYoga } from './yoga.js';
@@ -51,6 +54,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   try {
     await migrateDatabase(located.url, (message) => log.debug({ component: 'migrate' }, message));
+    const secretBox = createSecretBox(await loadSecretKey(config, log));
     const servesApi = config.role !== 'worker';
     const runsWorkers = config.role !== 'api';
 
@@ -74,6 +78,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         config,
         dispatcher: agent,
         log,
+        secretBox,
         onAttempt: (outcome: { kind: string; durationMs: number }) => {
           metrics.attempts.inc({ outcome: outcome.kind });
           metrics.attemptDuration.observe(outcome.durationMs / 1000);
@@ -91,6 +96,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         log.info(archived, 'retention: archived old deliveries and events');
       });
       await boss.schedule(RETENTION_QUEUE, '17 * * * *');
+
+      // Longer than pg-boss's own hand-over of a crashed worker's job, so the sweep never doubles a live attempt.
+      const partition = await prepareJobLookup(db.pool);
+      const graceMs = config.deliveryTimeoutMs + config.jobExpirySlackMs + 2 * config.workerMaintenanceIntervalMs + 5_000;
+      const sweep = setInterval(() => {
+        reconcileStuckDeliveries({ pool: db.pool, boss, log }, partition, graceMs).catch((error: unknown) => log.error({ err: error }, 'reconciler failed'));
+      }, config.workerMaintenanceIntervalMs);
+      cleanups.push(async () => clearInterval(sweep));
     }
 
     // One LISTEN connection per process: job wake-ups for the workers, changes for the subscriptions.
@@ -112,6 +125,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       wakeWorkers: () => dispatcher?.wake(),
       pubSub,
       metrics,
+      secretBox,
     };
     const deps: ServerDeps = { config, db, log, services };
     const yoga = servesApi ? createHookstreamYoga(deps) : null;

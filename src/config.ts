@@ -2,6 +2,7 @@
 // `loadConfig()` takes the environment as an argument so that tests and the CLI can hand it any values they like.
 import { z } from 'zod';
 import { parseDuration, parseDurationList } from './domain/durations.js';
+import { parseSecretKey } from './domain/secret-box.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -54,6 +55,26 @@ const envSchema = z.object({
   JOB_EXPIRY_SLACK: duration.default(30_000),
   /** How often pg-boss looks for expired jobs (those of a crashed worker) and runs its upkeep. */
   WORKER_MAINTENANCE_INTERVAL: duration.default(30_000),
+  /** 32-byte key (hex or base64) encrypting webhook secrets and header values at rest. */
+  HOOKSTREAM_SECRET_KEY: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseSecretKey(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** Webhook-management mutations a minute per account (0: no limit). */
+  RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(0).default(300),
+  /** publishEvent calls a minute per account (0, the default: no limit, so the platform is never throttled). */
+  RATE_LIMIT_PUBLISH_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(0).default(0),
+  /** Largest HTTP request body accepted (GraphQL documents and variables). */
+  MAX_REQUEST_BYTES: positiveInt.optional(),
+  /** Open subscriptions per graphql-ws connection. */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });
@@ -76,6 +97,11 @@ export type Config = Readonly<{
   jobExpirySlackMs: number;
   workerMaintenanceIntervalMs: number;
   logLevel: string;
+  secretKey: Buffer | undefined;
+  mutationsPerMinute: number;
+  publishesPerMinute: number;
+  maxRequestBytes: number;
+  maxSubscriptionsPerConnection: number;
   isProduction: boolean;
 }>;
 
@@ -111,6 +137,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jobExpirySlackMs: e.JOB_EXPIRY_SLACK,
     workerMaintenanceIntervalMs: e.WORKER_MAINTENANCE_INTERVAL,
     logLevel: e.LOG_LEVEL,
+    secretKey: e.HOOKSTREAM_SECRET_KEY,
+    mutationsPerMinute: e.RATE_LIMIT_MUTATIONS_PER_MINUTE,
+    publishesPerMinute: e.RATE_LIMIT_PUBLISH_PER_MINUTE,
+    // Room for the largest event data (escaped in JSON it can grow) plus the query around it.
+    maxRequestBytes: e.MAX_REQUEST_BYTES ?? e.MAX_PAYLOAD_BYTES * 2 + 64 * 1024,
+    maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     isProduction: e.NODE_ENV === 'production',
   });
 }

@@ -8,6 +8,16 @@ import { authenticate, type Context, type ServerDeps } from './context.js';
 import { HookstreamError } from './errors.js';
 import { GRAPHQL_PATH, type HookstreamYoga } from './yoga.js';
 
+/** Answers 413 (PAYLOAD_TOO_LARGE) before reading a body whose declared size is over the limit. */
+function refuseOversizedBody(request: IncomingMessage, response: ServerResponse, maxBytes: number): boolean {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (!(declared > maxBytes)) return false;
+  const body = { errors: [{ message: `The request body is ${declared} bytes; the limit is ${maxBytes}.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] };
+  response.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body));
+  request.resume();
+  return true;
+}
+
 export type HttpServer = {
   server: Server;
   port: number;
@@ -27,6 +37,7 @@ export async function startHttpServer(options: {
   const { deps, yoga } = options;
   const server = createServer(async (request, response) => {
     for (const probe of options.probes ?? []) if (await probe(request, response)) return;
+    if (yoga && refuseOversizedBody(request, response, deps.config.maxRequestBytes)) return;
     if (yoga) return void yoga.handle(request, response);
     response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
   });
@@ -51,6 +62,11 @@ export async function startHttpServer(options: {
         execute: (args: any) => args.rootValue.execute(args),
         subscribe: (args: any) => args.rootValue.subscribe(args),
         onSubscribe: async (ctx, _id, params) => {
+          // Each subscription holds a LISTEN fan-out and a row load per change: cap them per connection.
+          const open = Object.keys(ctx.subscriptions).length;
+          if (open >= deps.config.maxSubscriptionsPerConnection) {
+            return [new HookstreamError('LIMIT_EXCEEDED', `At most ${deps.config.maxSubscriptionsPerConnection} subscriptions per connection.`)];
+          }
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
             ...ctx,
             req: ctx.extra.request,

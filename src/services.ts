@@ -2,6 +2,7 @@
 // graph the service runs.
 import type { LookupAddress } from 'node:dns';
 import type PgBoss from 'pg-boss';
+import type { SecretBox } from './domain/secret-box.js';
 import type { Metrics } from './metrics.js';
 import type { ChangePubSub } from './pubsub.js';
 
@@ -15,4 +16,6 @@ export type Services = {
   /** Changes from every process (LISTEN), for subscriptions. */
   pubSub: ChangePubSub;
   metrics?: Metrics;
+  /** Encrypts webhook secrets and header values at rest (HOOKSTREAM_SECRET_KEY). */
+  secretBox: SecretBox;
 };

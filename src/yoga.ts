@@ -3,6 +3,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { PothosError, PothosValidationError } from '@pothos/core';
 import { GraphQLError, Kind } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createAccountRateLimitPlugin } from './account-rate-limit.js';
 import { authenticate, type Context, type ServerDeps } from './context.js';
 import { HookstreamError } from './errors.js';
 import { schema } from './schema/index.js';
@@ -40,7 +41,7 @@ export function createHookstreamYoga(deps: ServerDeps): HookstreamYoga {
     // graphql-ws authenticates once at connection_init and hands its context in; HTTP and SSE authenticate here.
     context: (initial) =>
       (initial as { hookstreamContext?: Context }).hookstreamContext ?? authenticate(deps, initial.request.headers.get('authorization')),
-    plugins: [createArmorPlugin(), useContractCodesForValidation(deps.log)],
+    plugins: [createArmorPlugin(), useContractCodesForValidation(deps.log), createAccountRateLimitPlugin(deps.config)],
     maskedErrors: { maskError: (error, message) => maskError(error, message, deps.log) },
   });
 }

@@ -1,5 +1,6 @@
 // SQL of the delivery engine: creating deliveries, loading one for an attempt, recording the attempt's outcome.
 import type { Queryable } from '../delivery/jobs.js';
+import type { SecretBox } from '../domain/secret-box.js';
 
 export type NewDelivery = { id: string; accountId: string; webhookId: string; eventId: string; eventType: string; body: string };
 
@@ -41,7 +42,8 @@ export type DeliveryForAttempt = {
   headers: { name: string; value: string }[];
 };
 
-export async function loadDeliveryForAttempt(client: Queryable, deliveryId: string): Promise<DeliveryForAttempt | null> {
+/** Secrets and header values come back decrypted, for signing and sending only. */
+export async function loadDeliveryForAttempt(client: Queryable, deliveryId: string, box: SecretBox): Promise<DeliveryForAttempt | null> {
   const { rows } = await client.query<DeliveryForAttempt>(
     `select d.id, d.account_id, d.status, d.attempt_count, d.archived, d.body,
             w.id as webhook_id, w.url, w.http_method, w.active, w.deleted_at, w.secret, w.previous_secret,
@@ -52,7 +54,14 @@ export async function loadDeliveryForAttempt(client: Queryable, deliveryId: stri
       where d.id = $1`,
     [deliveryId],
   );
-  return rows[0] ?? null;
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    ...row,
+    secret: box.decrypt(row.secret),
+    previous_secret: row.previous_secret === null ? null : box.decrypt(row.previous_secret),
+    headers: row.headers.map((header) => ({ name: header.name, value: box.decrypt(header.value) })),
+  };
 }
 
 export type AttemptRecord = {
@@ -145,4 +154,42 @@ export async function failQueuedDeliveries(client: Queryable, webhookId: string,
     [webhookId, reason],
   );
   return rows.map((row) => row.id);
+}
+
+/**
+ * Counts one attempt against the webhook's per-second limit; returns the start of the next second when this one is
+ * full (the attempt must wait in the queue until then), or null when it may be sent now.
+ */
+export async function takeRateSlot(client: Queryable, webhookId: string, perSecond: number): Promise<Date | null> {
+  const { rows } = await client.query<{ count: number; next_window: Date }>(
+    `insert into webhook_rate_windows (webhook_id, window_start, count) values ($1, date_trunc('second', clock_timestamp()), 1)
+     on conflict (webhook_id, window_start) do update set count = webhook_rate_windows.count + 1
+     returning count, window_start + interval '1 second' as next_window`,
+    [webhookId],
+  );
+  const row = rows[0];
+  return row && row.count > perSecond ? row.next_window : null;
+}
+
+export async function deleteOldRateWindows(client: Queryable): Promise<void> {
+  await client.query(`delete from webhook_rate_windows where window_start < now() - interval '1 minute'`);
+}
+
+/**
+ * Deliveries waiting (PENDING/RETRYING) with no attempt job that could still run them: created, retry or active.
+ * Only those overdue by `graceMs` are considered, so that a job committing right now is never doubled.
+ */
+export async function findStuckDeliveries(client: Queryable, partition: string, graceMs: number, limit: number) {
+  const { rows } = await client.query<{ id: string; attempt_count: number; account_id: string; webhook_id: string }>(
+    `select d.id, d.attempt_count, d.account_id, d.webhook_id
+       from deliveries d
+      where d.status in ('PENDING', 'RETRYING')
+        and coalesce(d.next_attempt_at, d.updated_at) < now() - $1 * interval '1 millisecond'
+        and not exists (select 1 from pgboss.${partition} j
+                         where j.data->>'deliveryId' = d.id::text and j.state < 'completed')
+      order by d.updated_at
+      limit $2`,
+    [graceMs, limit],
+  );
+  return rows;
 }

@@ -15,12 +15,14 @@ import {
   markDeliverySucceeded,
   recordWebhookFailure,
   resetWebhookFailures,
+  takeRateSlot,
   type DeliveryForAttempt,
 } from '../db/delivery.js';
 import { newId } from '../db/ids.js';
 import { notifyDeliveryChanged, notifyWebhookChanged } from '../db/notifications.js';
 import { isRetryAfterStatus, nextRetryDelay, parseRetryAfter } from '../domain/backoff.js';
 import { buildWebhookHeaders } from '../domain/signature.js';
+import type { SecretBox } from '../domain/secret-box.js';
 import type { Logger } from '../logger.js';
 import { enqueueAttempts, type AttemptJob, type Queryable } from './jobs.js';
 import { sendWebhook, USER_AGENT, type SendOutcome } from './send.js';
@@ -31,8 +33,8 @@ export type WorkerDeps = {
   config: Config;
   dispatcher: Dispatcher;
   log: Logger;
-  /** Waits, if the webhook has a rate limit, until this attempt may be sent. */
-  awaitRateLimit?: (webhookId: string, perSecond: number) => Promise<void>;
+  /** Decrypts the webhook's secrets and header values. */
+  secretBox: SecretBox;
   /** Told of every HTTP attempt's outcome (metrics). */
   onAttempt?: (outcome: SendOutcome) => void;
 };
@@ -41,7 +43,7 @@ export const REDACTED = '[redacted]';
 
 export async function processAttempt(deps: WorkerDeps, job: AttemptJob): Promise<void> {
   const log = deps.log.child({ deliveryId: job.deliveryId, attempt: job.attemptNumber });
-  const delivery = await loadDeliveryForAttempt(deps.pool, job.deliveryId);
+  const delivery = await loadDeliveryForAttempt(deps.pool, job.deliveryId, deps.secretBox);
   if (!delivery) return log.warn('delivery no longer exists; job dropped');
   // Already made (the job ran before and its worker died before completing it), or finished by other means.
   if (delivery.attempt_count >= job.attemptNumber) return log.info('attempt already recorded; job completed');
@@ -56,7 +58,14 @@ export async function processAttempt(deps: WorkerDeps, job: AttemptJob): Promise
     return log.info({ reason: skipReason }, 'delivery not sent');
   }
 
-  if (delivery.rate_limit_per_second && deps.awaitRateLimit) await deps.awaitRateLimit(delivery.webhook_id, delivery.rate_limit_per_second);
+  if (delivery.rate_limit_per_second) {
+    // Over the webhook's rate limit: the attempt waits in the queue for the next second, holding no worker slot.
+    const nextWindow = await takeRateSlot(deps.pool, delivery.webhook_id, delivery.rate_limit_per_second);
+    if (nextWindow) {
+      await withTransaction(deps.pool, (client) => enqueueAttempts(deps.boss, client, [{ ...job, startAfter: nextWindow }]));
+      return log.debug({ until: nextWindow }, 'rate limited; attempt waits in the queue');
+    }
+  }
   const startedAt = new Date();
   const headers = buildRequestHeaders(delivery, startedAt);
   const outcome = await sendWebhook(deps.dispatcher, {

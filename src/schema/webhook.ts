@@ -223,6 +223,10 @@ async function announceChange(ctx: Context, webhookId: string, secret: string | 
   return { webhookId, secret };
 }
 
+/** Custom header values are often credentials: stored encrypted, like secrets. */
+const sealHeaders = (ctx: Context, headers: { name: string; value: string }[]) =>
+  headers.map((header) => ({ name: header.name, value: ctx.services.secretBox.encrypt(header.value) }));
+
 const newSecret = () => generateWebhookSecret(randomBytes(32));
 
 builder.mutationFields((t) => ({
@@ -240,12 +244,12 @@ builder.mutationFields((t) => ({
         httpMethod: input.httpMethod ?? 'POST',
         sendData: input.sendData ?? true,
         rateLimitPerSecond: validateRateLimit(input.rateLimitPerSecond),
-        headers: validateHeaders(input.headers),
+        headers: sealHeaders(ctx, validateHeaders(input.headers)),
         restrictions: validateRestrictions(input.restrictions, events),
       };
       const secret = newSecret();
       try {
-        const webhook = await insertWebhook(ctx.db.prisma, ctx.account.id, values, secret);
+        const webhook = await insertWebhook(ctx.db.prisma, ctx.account.id, values, ctx.services.secretBox.encrypt(secret));
         return await announceChange(ctx, webhook.id, secret);
       } catch (error) {
         if (error instanceof WebhookLimitError) throw new HookstreamError('LIMIT_EXCEEDED', error.message);
@@ -268,7 +272,7 @@ builder.mutationFields((t) => ({
       if (input.httpMethod != null) changes.httpMethod = input.httpMethod;
       if (input.sendData != null) changes.sendData = input.sendData;
       if (input.rateLimitPerSecond !== undefined) changes.rateLimitPerSecond = validateRateLimit(input.rateLimitPerSecond);
-      if (input.headers != null) changes.headers = validateHeaders(input.headers);
+      if (input.headers != null) changes.headers = sealHeaders(ctx, validateHeaders(input.headers));
       const events = changes.events ?? webhook.events;
       if (input.restrictions != null) {
         changes.restrictions = validateRestrictions(input.restrictions, events);
@@ -312,7 +316,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
       const secret = newSecret();
-      await rotateSecretRow(ctx.db.prisma, webhook, secret);
+      // The old secret moves to previous_secret as stored (encrypted); the new one is encrypted here.
+      await rotateSecretRow(ctx.db.prisma, webhook, ctx.services.secretBox.encrypt(secret));
       return announceChange(ctx, webhook.id, secret);
     },
   }),

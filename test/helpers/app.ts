@@ -17,6 +17,10 @@ export type TestApp = App & {
 };
 
 /** Made-up DNS for tests: these machines have no network, and URL policy must still be checked on host names. */
+/** Fixed for the run so that processes a test spawns can share it (pass it in their env). */
+export const TEST_SECRET_KEY = (process.env['HOOKSTREAM_SECRET_KEY'] ??= randomBytes(32).toString('base64'));
+// (Set in process.env so that child processes a test spawns decrypt what in-process apps encrypted.)
+
 export const TEST_DNS: Record<string, string[]> = {
   'public.example': ['93.184.216.34'],
   'private.example': ['10.1.2.3'],
@@ -33,6 +37,7 @@ export async function startTestApp(env: Record<string, string> = {}, databaseUrl
     ALLOW_PRIVATE_TARGETS: 'true',
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
+    HOOKSTREAM_SECRET_KEY: TEST_SECRET_KEY,
     ...env,
   });
   const app = await startApp(config, {
