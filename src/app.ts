@@ -17,6 +17,7 @@ import { archiveOldDeliveries } from './delivery/retention.js';
 import { processAttempt } from './delivery/worker.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { serveConsole } from './console/serve.js';
 import { createChangePubSub } from './pubsub.js';
 import { createSecretBox } from './domain/secret-box.js';
 import { loadSecretKey } from './secret-key.js';
@@ -135,6 +136,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       port: config.port,
       host: config.host,
       probes: [
+        // The account admins' console (a static single-page app on the GraphQL API), beside the API it uses.
+        ...(servesApi ? [serveConsole] : []),
         async (request, response) => {
           if (request.url !== '/healthz') return false;
           response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
