@@ -6,6 +6,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/.scratch/**', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     // Each file gets its own database and app; two workers match these 2-core machines.
     pool: 'forks',

@@ -66,7 +66,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
     await boss.start();
     cleanups.push(() => boss.stop({ graceful: false, close: true, wait: true }));
-    if (runsWorkers) await ensureQueues(boss, config);
+    // Every role: an api process inserts attempt jobs, and pg-boss drops jobs for a queue that does not exist yet.
+    await ensureQueues(boss, config, db.pool);
 
     const metrics = createMetrics(db.pool);
     let dispatcher: JobDispatcher | null = null;

@@ -8,14 +8,45 @@ import { authenticate, type Context, type ServerDeps } from './context.js';
 import { HookstreamError } from './errors.js';
 import { GRAPHQL_PATH, type HookstreamYoga } from './yoga.js';
 
-/** Answers 413 (PAYLOAD_TOO_LARGE) before reading a body whose declared size is over the limit. */
+/** Answers 413 (PAYLOAD_TOO_LARGE) and closes the connection once the answer is out; the rest of the body is discarded. */
+function answerTooLarge(request: IncomingMessage, response: ServerResponse, message: string): void {
+  const body = { errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] };
+  response.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body));
+  request.resume();
+}
+
+/** Answers 413 before reading a body whose declared size is over the limit. */
 function refuseOversizedBody(request: IncomingMessage, response: ServerResponse, maxBytes: number): boolean {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (!(declared > maxBytes)) return false;
-  const body = { errors: [{ message: `The request body is ${declared} bytes; the limit is ${maxBytes}.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] };
-  response.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body));
-  request.resume();
+  answerTooLarge(request, response, `The request body is ${declared} bytes; the limit is ${maxBytes}.`);
   return true;
+}
+
+/**
+ * A body of undeclared size (`Transfer-Encoding: chunked`) cannot be refused up front: read it here, counting, and
+ * give up as soon as it passes the limit, so that a client cannot make yoga buffer an unbounded body.
+ * Resolves to the body, or to null when it was too large (and a 413 has been answered).
+ */
+function readUndeclaredBody(request: IncomingMessage, response: ServerResponse, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      tooLarge = true;
+      chunks.length = 0;
+      answerTooLarge(request, response, `The request body is over the limit of ${maxBytes} bytes.`);
+      resolve(null);
+    });
+    request.once('end', () => {
+      if (!tooLarge) resolve(Buffer.concat(chunks));
+    });
+    request.once('error', reject);
+  });
 }
 
 export type HttpServer = {
@@ -38,6 +69,15 @@ export async function startHttpServer(options: {
   const server = createServer(async (request, response) => {
     for (const probe of options.probes ?? []) if (await probe(request, response)) return;
     if (yoga && refuseOversizedBody(request, response, deps.config.maxRequestBytes)) return;
+    if (yoga && request.headers['content-length'] === undefined && request.headers['transfer-encoding'] !== undefined) {
+      const body = await readUndeclaredBody(request, response, deps.config.maxRequestBytes).catch(() => null);
+      if (body === null) {
+        if (!response.headersSent) response.destroy(); // the client went away in the middle of its body
+        return;
+      }
+      // @whatwg-node/server (under yoga) takes a `body` already read from the request as the request's body.
+      (request as IncomingMessage & { body?: Buffer }).body = body;
+    }
     if (yoga) return void yoga.handle(request, response);
     response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
   });
@@ -61,9 +101,10 @@ export async function startHttpServer(options: {
         },
         execute: (args: any) => args.rootValue.execute(args),
         subscribe: (args: any) => args.rootValue.subscribe(args),
-        onSubscribe: async (ctx, _id, params) => {
-          // Each subscription holds a LISTEN fan-out and a row load per change: cap them per connection.
-          const open = Object.keys(ctx.subscriptions).length;
+        onSubscribe: async (ctx, id, params) => {
+          // Each subscription holds a LISTEN fan-out and a row load per change: cap them per connection. graphql-ws
+          // registers this operation's id before it calls onSubscribe, so the ones already open are the others.
+          const open = Object.keys(ctx.subscriptions).filter((openId) => openId !== id).length;
           if (open >= deps.config.maxSubscriptionsPerConnection) {
             return [new HookstreamError('LIMIT_EXCEEDED', `At most ${deps.config.maxSubscriptionsPerConnection} subscriptions per connection.`)];
           }

@@ -111,8 +111,13 @@ function useContractCodesForValidation(log: ServerDeps['log']): Plugin {
 
 /** graphql-js says `Variable "$input" got invalid value … at "input.name"; …`: name the innermost input field. */
 function fieldOfCoercionError(message: string): string | undefined {
+  // `…; Field "url" of required type "String!" was not provided.` / `…; Field "bogus" is not defined by type "…".`:
+  // the input object is fine, that one field is not.
+  const named = /; Field "([A-Za-z_][A-Za-z0-9_]*)" (?:of required type|is not defined by type)/.exec(message);
+  if (named?.[1]) return named[1];
+  // `at "input.headers[0].name"`: the innermost field, its list index dropped (`headers[0]` is the `headers` field).
   const at = /at "([^"]+)"/.exec(message);
-  if (at?.[1]) return at[1].split('.').filter((part) => !/^\d+$/.test(part) && !part.includes('[')).pop()?.replace(/\[\d+\]/g, '');
+  if (at?.[1]) return at[1].split('.').map((part) => part.replace(/\[\d+\]/g, '')).filter((part) => part !== '' && !/^\d+$/.test(part)).pop();
   const variable = /Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message);
   if (variable?.[1]) return variable[1];
   const argument = /[Aa]rgument "(?:[A-Za-z_]+\.)?([A-Za-z_][A-Za-z0-9_]*)"/.exec(message);

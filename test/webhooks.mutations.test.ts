@@ -18,8 +18,9 @@ import {
   type CreateWebhookInput,
   type WebhooksQuery,
 } from '../src/sdk/generated.js';
+import { createSecretBox, parseSecretKey } from '../src/domain/secret-box.js';
 import type { GraphqlClient } from '../src/sdk/client.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { startTestApp, TEST_SECRET_KEY, type TestApp } from './helpers/app.js';
 import { expectError, globalId, rawId } from './helpers/graphql.js';
 
 let app: TestApp;
@@ -29,6 +30,8 @@ beforeAll(async () => {
 afterAll(() => app?.stop());
 
 const HOUR_MS = 3_600_000;
+/** Secrets and header values are encrypted at rest with the run's key: read them as the service does. */
+const secretBox = createSecretBox(parseSecretKey(TEST_SECRET_KEY));
 const SECRET_PATTERN = /^whsec_((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/;
 
 function expectSecret(secret: string | null | undefined): string {
@@ -59,9 +62,17 @@ async function webhookRow(id: string) {
   return rows[0];
 }
 
+/** The stored headers, values decrypted; no value may be stored as plain text. */
 async function headerRows(id: string) {
-  const { rows } = await app.db.pool.query('select position, name, value from webhook_headers where webhook_id = $1 order by position', [rawId(id, 'Webhook')]);
-  return rows;
+  const { rows } = await app.db.pool.query<{ position: number; name: string; value: string }>(
+    'select position, name, value from webhook_headers where webhook_id = $1 order by position',
+    [rawId(id, 'Webhook')],
+  );
+  return rows.map((row) => {
+    const value = secretBox.decrypt(row.value);
+    expect(row.value).not.toBe(value);
+    return { ...row, value };
+  });
 }
 
 describe('createWebhook', () => {
@@ -104,7 +115,8 @@ describe('createWebhook', () => {
     expect(Date.parse(webhook.createdAt)).toBeGreaterThan(Date.now() - 60_000);
 
     const row = await webhookRow(webhook.id);
-    expect(row.secret).toBe(secret);
+    expect(row.secret).not.toContain(secret.slice('whsec_'.length));
+    expect(secretBox.decrypt(row.secret)).toBe(secret);
     expect(row.previous_secret).toBeNull();
     expect(row.http_method).toBe('PUT');
     expect(await headerRows(webhook.id)).toEqual([
@@ -281,6 +293,7 @@ describe('rotateWebhookSecret', () => {
     const created = await createWebhook(client);
     const oldSecret = expectSecret(created.secret);
 
+    const storedOld = (await webhookRow(created.webhook.id)).secret;
     const startedAt = Date.now();
     const rotated = (await client.data(RotateWebhookSecretDocument, { id: created.webhook.id })).rotateWebhookSecret;
     const newSecret = expectSecret(rotated.secret);
@@ -288,8 +301,9 @@ describe('rotateWebhookSecret', () => {
     expect(rotated.webhook.id).toBe(created.webhook.id);
 
     const row = await webhookRow(created.webhook.id);
-    expect(row.secret).toBe(newSecret);
-    expect(row.previous_secret).toBe(oldSecret);
+    expect(secretBox.decrypt(row.secret)).toBe(newSecret);
+    expect(row.previous_secret).toBe(storedOld);
+    expect(secretBox.decrypt(row.previous_secret)).toBe(oldSecret);
     const expiresAt = (row.previous_secret_expires_at as Date).getTime();
     expect(expiresAt).toBeGreaterThanOrEqual(startedAt + 24 * HOUR_MS - 60_000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 24 * HOUR_MS + 60_000);
@@ -297,8 +311,9 @@ describe('rotateWebhookSecret', () => {
     // Rotating again retires the first secret: only the one before the latest keeps signing.
     const again = expectSecret((await client.data(RotateWebhookSecretDocument, { id: created.webhook.id })).rotateWebhookSecret.secret);
     const rowAgain = await webhookRow(created.webhook.id);
-    expect(rowAgain.secret).toBe(again);
-    expect(rowAgain.previous_secret).toBe(newSecret);
+    expect(secretBox.decrypt(rowAgain.secret)).toBe(again);
+    expect(rowAgain.previous_secret).toBe(row.secret);
+    expect(secretBox.decrypt(rowAgain.previous_secret)).toBe(newSecret);
   });
 });
 

@@ -16,23 +16,34 @@ const USAGE = `Usage:
 
 class UsageError extends Error {}
 
+/** node:util parseArgs, with its own errors (an unknown option, a missing value) turned into usage errors. */
+function parseArguments(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        'max-webhooks': { type: 'string' },
+        id: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 async function run(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      'max-webhooks': { type: 'string' },
-      id: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { positionals, values } = parseArguments(argv);
   const command = positionals[0];
-  if (values.help || !command) {
+  if (values.help) {
     console.log(USAGE);
     return;
   }
+  // A script that calls the CLI without a command (or with a typo, below) must fail, not print help and succeed.
+  if (!command) throw new UsageError('a command is required');
   if (!['create', 'list', 'rotate-key'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   const name = values.name?.trim();
   if (command === 'create' && (!name || name.length > 100)) throw new UsageError('create needs --name of 1–100 characters');

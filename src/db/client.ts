@@ -28,15 +28,23 @@ export function connectDatabase(databaseUrl: string, options: { maxConnections?:
 /** Runs `work` inside one transaction on one pooled connection: committed when it returns, rolled back if it throws. */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // pg-pool listens for errors only on idle clients: a connection the server drops while checked out (a database
+  // restart) must surface as this transaction's failure, not as an unhandled 'error' event that ends the process.
+  const onError = () => {};
+  client.on('error', onError);
+  let broken: Error | undefined;
   try {
     await client.query('begin');
     const result = await work(client);
     await client.query('commit');
     return result;
   } catch (error) {
-    await client.query('rollback').catch(() => {});
+    await client.query('rollback').catch((rollbackError: Error) => {
+      broken = rollbackError; // the connection is gone: release(error) destroys it instead of pooling it
+    });
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }

@@ -122,10 +122,16 @@ export async function resetWebhookFailures(client: Queryable, webhookId: string)
 
 /**
  * Counts one more consecutive failure; disables the webhook when it reaches the threshold (or at once, for 410 Gone).
- * Returns whether this call disabled it.
+ * Returns whether this call disabled it, and whether the webhook is still active (another attempt, or an admin, may
+ * have disabled it while this one was in flight).
  */
-export async function recordWebhookFailure(client: Queryable, webhookId: string, disableAfter: number, disableNowReason: string | null): Promise<boolean> {
-  const { rows } = await client.query<{ disabled: boolean }>(
+export async function recordWebhookFailure(
+  client: Queryable,
+  webhookId: string,
+  disableAfter: number,
+  disableNowReason: string | null,
+): Promise<{ disabled: boolean; active: boolean }> {
+  const { rows } = await client.query<{ disabled: boolean; active: boolean }>(
     `with before as (
        select id, active, (active and ($3::text is not null or failure_count + 1 >= $2)) as disabling
          from webhooks where id = $1 for update
@@ -139,10 +145,10 @@ export async function recordWebhookFailure(client: Queryable, webhookId: string,
         updated_at = case when b.disabling then now() else w.updated_at end
        from before b
       where w.id = b.id
-      returning b.disabling as disabled`,
+      returning b.disabling as disabled, w.active`,
     [webhookId, disableAfter, disableNowReason],
   );
-  return rows[0]?.disabled ?? false;
+  return { disabled: rows[0]?.disabled ?? false, active: rows[0]?.active ?? false };
 }
 
 /** A disabled webhook's queued deliveries fail (their jobs find them FAILED and do nothing). Returns their ids. */

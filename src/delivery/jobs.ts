@@ -40,7 +40,24 @@ export function createBoss(config: Config, databaseUrl: string, options: { super
 }
 
 /** Creates the queues (idempotent). Expiry covers the longest attempt plus slack; past it the job is handed over. */
-export async function ensureQueues(boss: PgBoss, config: Config): Promise<void> {
+const QUEUE_SETUP_LOCK = 0x686f6f6c; // "hool"
+
+/**
+ * Creates the queues, one process at a time: pg-boss's queue creation (a partition per queue) deadlocks when several
+ * processes start on one database at the same moment, so they take turns on an advisory lock.
+ */
+export async function ensureQueues(boss: PgBoss, config: Config, pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [QUEUE_SETUP_LOCK]);
+    await createOrUpdateQueues(boss, config);
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [QUEUE_SETUP_LOCK]).catch(() => {});
+    client.release();
+  }
+}
+
+async function createOrUpdateQueues(boss: PgBoss, config: Config): Promise<void> {
   const expireInSeconds = Math.max(1, Math.ceil((config.deliveryTimeoutMs + config.jobExpirySlackMs) / 1000));
   const attemptQueue = {
     name: ATTEMPT_QUEUE,
@@ -68,10 +85,23 @@ export async function enqueueAttempts(
   jobs: readonly (AttemptJob & { startAfter?: Date })[],
 ): Promise<void> {
   if (jobs.length === 0) return;
+  // pg-boss's insert joins its queue table and silently drops jobs of a queue that does not exist (yet): count the
+  // rows, so that a missing queue fails the whole transaction instead of leaving deliveries that nothing will send.
+  let inserted = 0;
+  const db: PgBoss.Db = {
+    executeSql: async (text: string, values: unknown[]) => {
+      const result = await client.query(text, values);
+      inserted += result.rowCount ?? 0;
+      return result as { rows: any[] };
+    },
+  };
   await boss.insert(
     jobs.map(({ startAfter, ...data }) => ({ name: ATTEMPT_QUEUE, data, ...(startAfter ? { startAfter } : {}) })),
-    { db: onClient(client) },
+    { db },
   );
+  if (inserted !== jobs.length) {
+    throw new Error(`pg-boss inserted ${inserted} of ${jobs.length} "${ATTEMPT_QUEUE}" jobs: the queue does not exist (ensureQueues has not run on this database)`);
+  }
   // NOTIFY is transactional: delivered only if and when the jobs commit.
   await client.query('select pg_notify($1, $2)', [JOBS_CHANNEL, '']);
 }

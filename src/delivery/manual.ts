@@ -13,7 +13,7 @@ export type ManualDeps = Pick<PublishDeps, 'pool' | 'boss' | 'wakeWorkers'>;
 
 export class DeliveryStateError extends Error {
   constructor(
-    readonly reason: 'NOT_FOUND' | 'ARCHIVED' | 'IN_PROGRESS',
+    readonly reason: 'NOT_FOUND' | 'ARCHIVED' | 'IN_PROGRESS' | 'WEBHOOK_INACTIVE',
     message: string,
   ) {
     super(message);
@@ -23,8 +23,10 @@ export class DeliveryStateError extends Error {
 /** Re-queues a finished (SUCCEEDED or FAILED) delivery for one MANUAL attempt. */
 export async function retryDelivery(deps: ManualDeps, accountId: string, deliveryId: string): Promise<void> {
   await withTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<{ status: string; archived: boolean; attempt_count: number; webhook_id: string }>(
-      `select status, archived, attempt_count, webhook_id from deliveries where id = $1 and account_id = $2 for update`,
+    const { rows } = await client.query<{ status: string; archived: boolean; attempt_count: number; webhook_id: string; webhook_active: boolean; webhook_deleted: boolean }>(
+      `select d.status, d.archived, d.attempt_count, d.webhook_id, w.active as webhook_active, w.deleted_at is not null as webhook_deleted
+         from deliveries d join webhooks w on w.id = d.webhook_id
+        where d.id = $1 and d.account_id = $2 for update of d`,
       [deliveryId, accountId],
     );
     const delivery = rows[0];
@@ -33,6 +35,10 @@ export async function retryDelivery(deps: ManualDeps, accountId: string, deliver
     if (delivery.status !== 'SUCCEEDED' && delivery.status !== 'FAILED') {
       throw new DeliveryStateError('IN_PROGRESS', `This delivery is ${delivery.status}: only a SUCCEEDED or FAILED delivery can be retried.`);
     }
+    // The job would only find the webhook inactive and fail the delivery unsent: refuse now, changing nothing, as
+    // replayFailedDeliveries and sendTestEvent do.
+    if (delivery.webhook_deleted) throw new DeliveryStateError('WEBHOOK_INACTIVE', 'The webhook of this delivery was deleted.');
+    if (!delivery.webhook_active) throw new DeliveryStateError('WEBHOOK_INACTIVE', 'The webhook of this delivery is disabled: enable it before retrying.');
     await requeue(deps, client, [{ id: deliveryId, attemptCount: delivery.attempt_count, webhookId: delivery.webhook_id }], accountId);
   });
   deps.wakeWorkers?.();

@@ -128,13 +128,14 @@ async function recordOutcome(deps: WorkerDeps, client: Queryable, delivery: Deli
   }
   // Standard Webhooks: 410 Gone means the endpoint is gone for good; stop sending to it at once.
   const gone = outcome.status === 410;
-  const disabled = await recordWebhookFailure(client, delivery.webhook_id, deps.config.disableAfterFailures, gone ? 'endpoint answered 410 Gone' : null);
+  const { disabled, active } = await recordWebhookFailure(client, delivery.webhook_id, deps.config.disableAfterFailures, gone ? 'endpoint answered 410 Gone' : null);
   const automaticAttempts = job.automaticAttempts + (job.trigger === 'AUTOMATIC' ? 1 : 0);
   const retryAfterMs = outcome.status !== null && isRetryAfterStatus(outcome.status) ? parseRetryAfter(outcome.retryAfter, now) : null;
-  // A manual retry is one attempt, as in Svix's "resend": it does not restart the schedule.
-  const delay = disabled || job.trigger === 'MANUAL' ? null : nextRetryDelay({ retrySchedule: deps.config.retrySchedule, attemptNumber: automaticAttempts, retryAfterMs });
+  // A manual retry is one attempt, as in Svix's "resend": it does not restart the schedule. A webhook disabled while
+  // this attempt was in flight has already failed its queued deliveries, this one among them: it stays FAILED.
+  const delay = !active || job.trigger === 'MANUAL' ? null : nextRetryDelay({ retrySchedule: deps.config.retrySchedule, attemptNumber: automaticAttempts, retryAfterMs });
   if (delay === null) {
-    await markDeliveryFailed(client, delivery.id, disabled ? `${outcome.error}; webhook disabled` : outcome.error, { number: job.attemptNumber, responseStatus: outcome.status });
+    await markDeliveryFailed(client, delivery.id, active ? outcome.error : `${outcome.error}; webhook disabled`, { number: job.attemptNumber, responseStatus: outcome.status });
   } else {
     const nextAttemptAt = new Date(Date.now() + delay);
     await markDeliveryRetrying(client, delivery.id, job.attemptNumber, outcome.status, nextAttemptAt, outcome.error);

@@ -5,8 +5,8 @@ import { HookstreamError, badInput, notFound } from '../errors.js';
 import { AttemptTrigger as AttemptTriggerValues, DeliveryStatus as DeliveryStatusValues } from '../generated/prisma/enums.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
-import { checkConnectionArgs } from './connection-args.js';
-import { parseGlobalId } from './global-id.js';
+import { checkConnectionArgsFirst, keysetPage } from './connection-args.js';
+import { checkNodeUuid, parseGlobalId } from './global-id.js';
 import { resolveTotalCount, WebhookRef } from './webhook.js';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', { values: Object.values(DeliveryStatusValues) });
@@ -33,7 +33,9 @@ const DeliveryAttemptRef = builder.prismaObject('DeliveryAttempt', {
 
 export const DeliveryRef = builder.prismaNode('Delivery', {
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, accountId: ctx.account.id }),
+  // Select only what a query asks for: a history page must not drag every payload (up to 256 KiB each) along.
+  select: { id: true },
+  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), accountId: ctx.account.id }),
   fields: (t) => ({
     webhook: t.relation('webhook'),
     event: t.relation('event'),
@@ -105,23 +107,28 @@ export function deliveryWhere(ctx: Context, filter: DeliveryFilterValue | null |
 
 const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
+export const deliveryCreatedAt = (ctx: Context) => async (id: string) =>
+  (await ctx.db.prisma.delivery.findFirst({ where: { id, accountId: ctx.account.id }, select: { createdAt: true } }))?.createdAt ?? null;
+
 export const ownsDelivery = (ctx: Context) => async (id: string) =>
   (await ctx.db.prisma.delivery.count({ where: { id, accountId: ctx.account.id } })) > 0;
 
 builder.queryFields((t) => ({
-  deliveries: t.prismaConnection(
-    {
-      type: 'Delivery',
-      cursor: 'id',
-      args: { filter: t.arg({ type: DeliveryFilter }) },
-      totalCount: (_connection, args, ctx) => ctx.db.prisma.delivery.count({ where: deliveryWhere(ctx, args.filter) }),
-      resolve: async (query, _root, args, ctx) => {
-        const where = deliveryWhere(ctx, args.filter);
-        await checkConnectionArgs(args, ownsDelivery(ctx));
-        return ctx.db.prisma.delivery.findMany({ ...query, where, orderBy: newestFirst });
+  deliveries: checkConnectionArgsFirst(
+    t.prismaConnection(
+      {
+        type: 'Delivery',
+        cursor: 'id',
+        args: { filter: t.arg({ type: DeliveryFilter }) },
+        totalCount: (_connection, args, ctx) => ctx.db.prisma.delivery.count({ where: deliveryWhere(ctx, args.filter) }),
+        resolve: async (query, _root, args, ctx) => {
+          const page = await keysetPage(query, deliveryCreatedAt(ctx));
+          return ctx.db.prisma.delivery.findMany({ ...page.query, where: { AND: [deliveryWhere(ctx, args.filter), page.where] }, orderBy: newestFirst });
+        },
       },
-    },
-    DeliveryConnection,
+      DeliveryConnection,
+    ),
+    (id, ctx) => ownsDelivery(ctx)(id),
   ),
   delivery: t.prismaField({
     type: 'Delivery',
@@ -156,19 +163,25 @@ const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implemen
 });
 
 builder.prismaObjectFields(WebhookRef, (t) => ({
-  deliveries: t.prismaConnection(
-    {
-      type: 'Delivery',
-      cursor: 'id',
-      args: { filter: t.arg({ type: DeliveryFilter }) },
-      totalCount: (webhook, args, ctx) => ctx.db.prisma.delivery.count({ where: deliveryWhere(ctx, args.filter, { webhookId: webhook.id }) }),
-      resolve: async (query, webhook, args, ctx) => {
-        const where = deliveryWhere(ctx, args.filter, { webhookId: webhook.id });
-        await checkConnectionArgs(args, ownsDelivery(ctx));
-        return ctx.db.prisma.delivery.findMany({ ...query, where, orderBy: newestFirst });
+  deliveries: checkConnectionArgsFirst(
+    t.prismaConnection(
+      {
+        type: 'Delivery',
+        cursor: 'id',
+        args: { filter: t.arg({ type: DeliveryFilter }) },
+        totalCount: (webhook, args, ctx) => ctx.db.prisma.delivery.count({ where: deliveryWhere(ctx, args.filter, { webhookId: webhook.id }) }),
+        resolve: async (query, webhook, args, ctx) => {
+          const page = await keysetPage(query, deliveryCreatedAt(ctx));
+          return ctx.db.prisma.delivery.findMany({
+            ...page.query,
+            where: { AND: [deliveryWhere(ctx, args.filter, { webhookId: webhook.id }), page.where] },
+            orderBy: newestFirst,
+          });
+        },
       },
-    },
-    DeliveryConnection,
+      DeliveryConnection,
+    ),
+    (id, ctx) => ownsDelivery(ctx)(id),
   ),
   stats: t.field({
     type: WebhookStatsRef,

@@ -6,9 +6,9 @@ import type { ContextRef } from '../domain/restrictions.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
-import { checkConnectionArgs } from './connection-args.js';
-import { DeliveryConnection, ownsDelivery } from './delivery.js';
-import { parseGlobalId } from './global-id.js';
+import { checkConnectionArgsFirst, keysetPage } from './connection-args.js';
+import { DeliveryConnection, deliveryCreatedAt, ownsDelivery } from './delivery.js';
+import { checkNodeUuid, parseGlobalId } from './global-id.js';
 import { RestrictionTypeEnum, resolveTotalCount } from './webhook.js';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -17,24 +17,31 @@ export const MAX_DATA_DEPTH = 32;
 
 export const EventRef = builder.prismaNode('Event', {
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, accountId: ctx.account.id }),
+  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), accountId: ctx.account.id }),
   fields: (t) => ({
     type: t.exposeString('type'),
     data: t.field({ type: 'JSON', nullable: true, description: 'null once archived', resolve: (event) => event.data }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
-    deliveries: t.prismaConnection(
-      {
-        type: 'Delivery',
-        cursor: 'id',
-        totalCount: (event, _args, ctx) => ctx.db.prisma.delivery.count({ where: { eventId: event.id, accountId: ctx.account.id } }),
-        resolve: async (query, event, args, ctx) => {
-          await checkConnectionArgs(args, ownsDelivery(ctx));
-          return ctx.db.prisma.delivery.findMany({ ...query, where: { eventId: event.id, accountId: ctx.account.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    deliveries: checkConnectionArgsFirst(
+      t.prismaConnection(
+        {
+          type: 'Delivery',
+          cursor: 'id',
+          totalCount: (event, _args, ctx) => ctx.db.prisma.delivery.count({ where: { eventId: event.id, accountId: ctx.account.id } }),
+          resolve: (query, event, _args, ctx) =>
+            keysetPage(query, deliveryCreatedAt(ctx)).then((page) =>
+              ctx.db.prisma.delivery.findMany({
+                ...page.query,
+                where: { AND: [{ eventId: event.id, accountId: ctx.account.id }, page.where] },
+                orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+              }),
+            ),
         },
-      },
-      DeliveryConnection,
+        DeliveryConnection,
+      ),
+      (id, ctx) => ownsDelivery(ctx)(id),
     ),
   }),
 });
@@ -58,23 +65,25 @@ function eventWhere(ctx: Context, args: { type?: string | null; since?: Date | n
 }
 
 builder.queryFields((t) => ({
-  events: t.prismaConnection(
-    {
-      type: 'Event',
-      cursor: 'id',
-      args: {
-        type: t.arg.string(),
-        since: t.arg({ type: 'DateTime', description: 'Published at or after' }),
-        until: t.arg({ type: 'DateTime', description: 'Published before' }),
+  events: checkConnectionArgsFirst(
+    t.prismaConnection(
+      {
+        type: 'Event',
+        cursor: 'id',
+        args: {
+          type: t.arg.string(),
+          since: t.arg({ type: 'DateTime', description: 'Published at or after' }),
+          until: t.arg({ type: 'DateTime', description: 'Published before' }),
+        },
+        totalCount: (_connection, args, ctx) => ctx.db.prisma.event.count({ where: eventWhere(ctx, args) }),
+        resolve: (query, _root, args, ctx) =>
+          keysetPage(query, async (id) => (await ctx.db.prisma.event.findFirst({ where: { id, accountId: ctx.account.id }, select: { createdAt: true } }))?.createdAt ?? null).then((page) =>
+            ctx.db.prisma.event.findMany({ ...page.query, where: { AND: [eventWhere(ctx, args), page.where] }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+          ),
       },
-      totalCount: (_connection, args, ctx) => ctx.db.prisma.event.count({ where: eventWhere(ctx, args) }),
-      resolve: async (query, _root, args, ctx) => {
-        const where = eventWhere(ctx, args);
-        await checkConnectionArgs(args, async (id) => (await ctx.db.prisma.event.count({ where: { id, accountId: ctx.account.id } })) > 0);
-        return ctx.db.prisma.event.findMany({ ...query, where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
-      },
-    },
-    EventConnection,
+      EventConnection,
+    ),
+    async (id, ctx) => (await ctx.db.prisma.event.count({ where: { id, accountId: ctx.account.id } })) > 0,
   ),
   event: t.prismaField({
     type: 'Event',

@@ -1,6 +1,7 @@
 // Live updates: every status change of the caller's deliveries, and changes of its webhooks. Changes arrive from any
 // process through NOTIFY (ids only); each is loaded here scoped to the subscriber's account, so no account can ever
 // receive another's items, whatever ID it passes.
+import { queryFromInfo } from '@pothos/plugin-prisma';
 import { filter, pipe } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { notFound } from '../errors.js';
@@ -17,14 +18,45 @@ async function ownWebhookId(ctx: Context, globalId: string | number | null | und
   return id;
 }
 
-/** Counts open subscriptions for /metrics, however they end. */
-async function* counted<T>(ctx: Context, source: AsyncIterable<T>): AsyncGenerator<T> {
-  ctx.services.metrics?.subscribers.inc();
-  try {
-    yield* source;
-  } finally {
-    ctx.services.metrics?.subscribers.dec();
-  }
+/**
+ * Counts open subscriptions for /metrics, however they end. Not an async generator: a generator's return() waits in
+ * line behind the pending next(), which waits for the next change — so a client that went away (SSE abort,
+ * graphql-ws complete) would stay subscribed, and counted, until some change arrived. return() here ends it at once.
+ */
+function counted<T>(ctx: Context, source: AsyncIterable<T>): AsyncIterableIterator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const gauge = ctx.services.metrics?.subscribers;
+  let open = true;
+  const close = () => {
+    if (open) gauge?.dec();
+    open = false;
+  };
+  gauge?.inc();
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      try {
+        const result = await iterator.next();
+        if (result.done) close();
+        return result;
+      } catch (error) {
+        close();
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      close();
+      await iterator.return?.(value);
+      return { done: true, value: value as T };
+    },
+    async throw(error?: unknown) {
+      close();
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+  };
 }
 
 builder.subscriptionType({});
@@ -42,11 +74,14 @@ builder.subscriptionFields((t) => ({
       );
       return counted(ctx, changes);
     },
-    resolve: async (change, _args, ctx) => {
-      const delivery = await ctx.db.prisma.delivery.findFirst({ where: { id: change.id, accountId: ctx.account.id } });
+    resolve: async (change, _args, ctx, info) => {
+      // Loaded with the subscriber's own selection, so that Pothos reads every field from this row...
+      const query = queryFromInfo({ context: ctx, info, typeName: 'Delivery' });
+      const delivery = await ctx.db.prisma.delivery.findFirst({ ...query, where: { id: change.id, accountId: ctx.account.id } });
       if (!delivery) throw notFound('Delivery');
-      // The status as this change set it: the row may already have moved on.
-      return { ...delivery, status: change.status };
+      // ...and with the status as this change set it: the row may already have moved on (PENDING → SUCCEEDED in ms).
+      (delivery as { status: string }).status = change.status;
+      return delivery;
     },
   }),
   webhookUpdated: t.field({

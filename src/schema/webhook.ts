@@ -13,7 +13,9 @@ import {
   type WebhookChanges,
 } from '../db/webhook.js';
 import { newId } from '../db/ids.js';
-import { notifyWebhookChanged } from '../db/notifications.js';
+import { notifyDeliveryChanged, notifyWebhookChanged } from '../db/notifications.js';
+import { withTransaction } from '../db/client.js';
+import { failQueuedDeliveries } from '../db/delivery.js';
 import { generateWebhookSecret } from '../domain/signature.js';
 import { subscribesToBookingEvents } from '../domain/event-match.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
@@ -223,6 +225,17 @@ async function announceChange(ctx: Context, webhookId: string, secret: string | 
   return { webhookId, secret };
 }
 
+/**
+ * A webhook that stops receiving (disabled or deleted) fails its waiting deliveries now, as auto-disable does, rather
+ * than hours later when their retries come due; replayFailedDeliveries brings them back after re-enabling.
+ */
+async function failQueued(ctx: Context, webhookId: string, reason: string): Promise<void> {
+  await withTransaction(ctx.db.pool, async (client) => {
+    const failed = await failQueuedDeliveries(client, webhookId, reason);
+    await notifyDeliveryChanged(client, failed.map((id) => ({ id, accountId: ctx.account.id, webhookId, status: 'FAILED' as const })));
+  });
+}
+
 /** Custom header values are often credentials: stored encrypted, like secrets. */
 const sealHeaders = (ctx: Context, headers: { name: string; value: string }[]) =>
   headers.map((header) => ({ name: header.name, value: ctx.services.secretBox.encrypt(header.value) }));
@@ -283,6 +296,7 @@ builder.mutationFields((t) => ({
         }
       }
       await updateWebhookRow(ctx.db.prisma, webhook.id, changes);
+      if (changes.active === false) await failQueued(ctx, webhook.id, 'webhook disabled');
       return announceChange(ctx, webhook.id, null);
     },
   }),
@@ -293,6 +307,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
       await softDeleteWebhook(ctx.db.prisma, webhook.id);
+      await failQueued(ctx, webhook.id, 'webhook deleted');
       await notifyWebhookChanged(ctx.db.pool, { id: webhook.id, accountId: ctx.account.id });
       return { deletedId: String(args.id) };
     },
@@ -305,6 +320,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
       await setWebhookActiveRow(ctx.db.prisma, webhook.id, args.active);
+      if (!args.active) await failQueued(ctx, webhook.id, 'webhook disabled');
       return announceChange(ctx, webhook.id, null);
     },
   }),

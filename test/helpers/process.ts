@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 export type ProcessResult = { code: number | null; stdout: string; stderr: string };
 
 /** `node --import tsx <script> ...args`, with `env` as the whole environment; killed after `timeoutMs`. */
-export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<ProcessResult> {
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 100_000): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

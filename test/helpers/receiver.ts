@@ -11,7 +11,15 @@ export type ReceivedRequest = {
   receivedAt: number;
 };
 
-export type Reply = { status?: number; headers?: Record<string, string>; body?: string; delayMs?: number; hang?: boolean };
+export type Reply = {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
+  hang?: boolean;
+  /** Answers only once this settles: holds an attempt in flight for exactly as long as a test needs. */
+  release?: Promise<unknown>;
+};
 
 export type Receiver = {
   url: string;
@@ -46,7 +54,8 @@ export async function startReceiver(): Promise<Receiver> {
         return;
       }
       const answer = () => res.writeHead(reply.status ?? 200, reply.headers ?? {}).end(reply.body ?? '');
-      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      if (reply.release) reply.release.then(answer, answer);
+      else if (reply.delayMs) setTimeout(answer, reply.delayMs);
       else answer();
     });
   });

@@ -1,0 +1,394 @@
+// The browser console (console/, served under /console by src/console/serve.ts), driven in a real headless Chromium:
+// sign in, create a webhook through the UI, publish through the typed SDK, and watch the delivery arrive and succeed
+// on the history page without a reload; then its detail, and a manual retry. Also the static serving itself.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleHandler } from '../src/console/serve.js';
+import type { GraphqlClient } from '../src/sdk/client.js';
+import { DeliveryDocument, PublishEventDocument, WebhooksDocument } from '../src/sdk/generated.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { waitUntil } from './helpers/ws-client.js';
+
+const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
+const SKIP_REASON = `skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+if (!HAS_CHROMIUM) console.warn(`console.e2e.test.ts: the browser tests are ${SKIP_REASON}`);
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+// The committed screenshot is rewritten only when missing or asked for, so a test run leaves the work tree clean;
+// otherwise the fresh one goes beside the JUnit report.
+const COMMITTED_SCREENSHOT = 'docs/console-history.png';
+const SCREENSHOT_PATH =
+  process.env['UPDATE_SCREENSHOTS'] === '1' || !existsSync(COMMITTED_SCREENSHOT) ? COMMITTED_SCREENSHOT : '.data/console-history.png';
+
+type RawResponse = { status: number; headers: IncomingHttpHeaders; body: string };
+
+/** A request with the path exactly as given: fetch() would normalise `..` away before it left the test. */
+function rawRequest(baseUrl: string, path: string, method = 'GET'): Promise<RawResponse> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ hostname, port, path, method }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+async function buildConsoleIfMissing(): Promise<void> {
+  if (existsSync('console/dist/index.html')) return;
+  await new Promise<void>((resolve, reject) => {
+    const build = spawn('npm', ['run', 'build:console'], { stdio: 'inherit' });
+    build.on('error', reject);
+    build.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build:console exited with ${code}`))));
+  });
+}
+
+describe('serving the console (src/console/serve.ts)', () => {
+  let root: string;
+  let server: Server;
+  let baseUrl: string;
+  let missingBaseUrl: string;
+  let missingServer: Server;
+
+  /** A server that asks the handler first and answers 418 itself for what the handler declines. */
+  async function serveWith(distDir: string): Promise<[Server, string]> {
+    const handle = createConsoleHandler(distDir);
+    const started = createServer(async (request, response) => {
+      if (!(await handle(request, response))) response.writeHead(418).end('declined');
+    });
+    await new Promise<void>((resolve) => started.listen(0, '127.0.0.1', resolve));
+    return [started, `http://127.0.0.1:${(started.address() as AddressInfo).port}`];
+  }
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'hookstream-console-'));
+    await mkdir(join(root, 'dist', 'assets'), { recursive: true });
+    await writeFile(join(root, 'dist', 'index.html'), '<!doctype html><title>console</title>');
+    await writeFile(join(root, 'dist', 'assets', 'index-AbC123.js'), 'console.log(1)');
+    await writeFile(join(root, 'dist', 'assets', 'index-AbC123.css'), 'body{}');
+    await writeFile(join(root, 'dist', 'favicon.svg'), '<svg/>');
+    await writeFile(join(root, 'secret.txt'), 'outside the root');
+    [server, baseUrl] = await serveWith(join(root, 'dist'));
+    [missingServer, missingBaseUrl] = await serveWith(join(root, 'not-built'));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await new Promise((resolve) => missingServer?.close(resolve));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('answers /console and client routes with index.html, revalidated, with a CSP', async () => {
+    for (const path of ['/console', '/console/', '/console/deliveries/RGVsaXZlcnk6MQ%3D%3D', '/console/webhooks/new?x=1']) {
+      const response = await rawRequest(baseUrl, path);
+      expect(response.status, path).toBe(200);
+      expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(response.headers['cache-control']).toBe('no-cache');
+      expect(response.headers['content-security-policy']).toContain("connect-src 'self'");
+      expect(response.body).toContain('<title>console</title>');
+    }
+  });
+
+  it('serves hashed assets with their content type and a long cache, other files revalidated', async () => {
+    const script = await rawRequest(baseUrl, '/console/assets/index-AbC123.js');
+    expect(script).toMatchObject({ status: 200, body: 'console.log(1)' });
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await rawRequest(baseUrl, '/console/assets/index-AbC123.css')).headers['content-type']).toBe('text/css; charset=utf-8');
+    const icon = await rawRequest(baseUrl, '/console/favicon.svg');
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
+    expect(icon.headers['cache-control']).toBe('no-cache');
+    // A missing asset is a 404, never index.html that the browser would try to run.
+    expect((await rawRequest(baseUrl, '/console/assets/gone-123.js')).status).toBe(404);
+  });
+
+  it('answers HEAD without a body', async () => {
+    const head = await rawRequest(baseUrl, '/console/assets/index-AbC123.js', 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(String('console.log(1)'.length));
+    expect(head.body).toBe('');
+  });
+
+  it('never serves a file outside console/dist', async () => {
+    for (const path of ['/console/..%2fsecret.txt', '/console/%2e%2e%2fsecret.txt', '/console/assets/..%2f..%2fsecret.txt', '/console/..%5csecret.txt']) {
+      const response = await rawRequest(baseUrl, path);
+      expect(response.body, path).not.toContain('outside the root');
+    }
+    // Plain `..` segments are resolved by the URL parser before the handler looks: they leave /console entirely.
+    expect((await rawRequest(baseUrl, '/console/../secret.txt')).status).toBe(418);
+    expect((await rawRequest(baseUrl, '/console/%E0%A4%A')).status).toBe(400);
+  });
+
+  it('declines other paths and methods, so yoga and the other probes get them', async () => {
+    expect((await rawRequest(baseUrl, '/consoles')).status).toBe(418);
+    expect((await rawRequest(baseUrl, '/graphql')).status).toBe(418);
+    expect((await rawRequest(baseUrl, '/healthz')).status).toBe(418);
+    expect((await rawRequest(baseUrl, '/console/', 'POST')).status).toBe(418);
+  });
+
+  it('says how to build the console when console/dist is missing', async () => {
+    const response = await rawRequest(missingBaseUrl, '/console/');
+    expect(response.status).toBe(503);
+    expect(response.body).toContain('npm run build:console');
+  });
+});
+
+describe.skipIf(!HAS_CHROMIUM)(`the console in headless Chromium${HAS_CHROMIUM ? '' : ` (${SKIP_REASON})`}`, () => {
+  let app: TestApp;
+  let receiver: Receiver;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const pageErrors: string[] = [];
+  const foreignRequests: string[] = [];
+
+  let apiKey: string;
+  let client: GraphqlClient;
+  let secret: string;
+  let webhookId: string;
+  let succeededId: string;
+
+  /** The number of open subscriptions on the app: a page's subscriptions are registered when it reaches `count`. */
+  async function waitForSubscriptions(count: number): Promise<void> {
+    await waitUntil(async () => (await app.metrics.subscribers.get()).values[0]?.value === count, 10_000, `${count} open subscription(s)`);
+  }
+
+  /** Marks the current document; a reload or navigation by the browser would lose the mark. */
+  const markDocument = () => page.evaluate(() => ((window as unknown as { consoleTestMark: number }).consoleTestMark = 42));
+  const documentMark = () => page.evaluate(() => (window as unknown as { consoleTestMark?: number }).consoleTestMark ?? null);
+
+  beforeAll(async () => {
+    await buildConsoleIfMissing();
+    app = await startTestApp({ RETRY_SCHEDULE: '50ms', WORKER_POLL_INTERVAL: '50ms' });
+    receiver = await startReceiver();
+    userDataDir = await mkdtemp(join(tmpdir(), 'hookstream-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+      locale: 'en-GB',
+      timezoneId: 'UTC',
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    // The console talks to its own origin only: no fonts, CDNs or anything else.
+    const origin = new URL(app.url);
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.host !== origin.host && url.protocol !== 'data:') foreignRequests.push(request.url());
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await app?.stop();
+    await receiver?.close();
+  });
+
+  it('signs in with an API key kept in sessionStorage only', async () => {
+    const account = await app.newAccount({ name: 'Seaside Spa' });
+    apiKey = account.apiKey;
+    client = account.client;
+
+    await page.goto(`${app.url}/console/`);
+    await page.getByLabel('API key').fill('not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
+
+    await page.getByLabel('API key').fill(apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    await page.getByText('Seaside Spa').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('hookstream.apiKey'))).toBe(apiKey);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+  });
+
+  it('creates a webhook through the form and shows its secret once', async () => {
+    await page.getByRole('link', { name: 'New webhook' }).click();
+    await page.getByRole('heading', { name: 'New webhook' }).waitFor();
+    await page.getByLabel('Name').fill('Front desk sync');
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('bookings.created', { exact: true }).check();
+    await page.getByLabel('invoices.finalised', { exact: true }).check();
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByLabel('Header 1 name').fill('Authorization');
+    await page.getByLabel('Header 1 value').fill('Bearer front-desk-token');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+
+    await page.getByRole('heading', { name: 'Front desk sync', level: 1 }).waitFor();
+    secret = (await page.getByTestId('signing-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+
+    const { webhooks } = await client.data(WebhooksDocument, { first: 10 });
+    expect(webhooks.totalCount).toBe(1);
+    const webhook = webhooks.edges[0]!.node;
+    webhookId = webhook.id;
+    expect(webhook).toMatchObject({ name: 'Front desk sync', url: receiver.url, active: true, httpMethod: 'POST' });
+    expect([...webhook.events].sort()).toEqual(['bookings.created', 'invoices.finalised']);
+    expect(webhook.headerNames.map((name) => name.toLowerCase())).toEqual(['authorization']);
+
+    // Shown once: the webhook's page, opened again, has no secret to show.
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).first().click();
+    const row = page.locator(`tr[data-webhook-id="${webhookId}"]`);
+    await expect.poll(() => row.textContent()).toContain('Front desk sync');
+    expect(await row.textContent()).toContain('Active');
+    await row.getByRole('link', { name: 'Front desk sync', exact: true }).click();
+    await page.getByRole('heading', { name: 'Front desk sync', level: 1 }).waitFor();
+    expect(await page.getByTestId('signing-secret').count()).toBe(0);
+  });
+
+  it('shows a published delivery arrive and succeed on the history page without reloading', async () => {
+    await page.getByRole('main').getByRole('link', { name: 'Call history' }).click();
+    await page.getByRole('heading', { name: 'Call history of Front desk sync' }).waitFor();
+    await expect.poll(() => page.getByTestId('history-live').textContent()).toContain('Live:');
+    await waitForSubscriptions(1);
+    await markDocument();
+
+    await client.data(PublishEventDocument, {
+      input: { type: 'bookings.created', data: { id: 'bk_1001', resource: { id: 'room-12', name: 'Sea view room' }, customer: { name: 'Ada Lovelace' } } },
+    });
+    const rows = page.locator('tr[data-delivery-id]');
+    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.first().getAttribute('data-status')).toBe('SUCCEEDED');
+    expect(await rows.first().textContent()).toContain('Succeeded');
+    expect(await rows.first().textContent()).toContain('HTTP 200');
+    succeededId = (await rows.first().getAttribute('data-delivery-id')) ?? '';
+
+    const [received] = await receiver.waitFor(1);
+    expect(received!.headers['authorization']).toBe('Bearer front-desk-token');
+    expect(receiver.verify(received!, secret)).toMatchObject({ event: 'bookings.created', data: { id: 'bk_1001' } });
+
+    // A failing endpoint: the newer delivery goes on top and turns Retrying, then Failed, in place.
+    receiver.reply({ status: 500, body: 'upstream down' }, { status: 500, body: 'upstream down' });
+    await client.data(PublishEventDocument, { input: { type: 'invoices.finalised', data: { id: 'inv_2001', total: '120.00', currency: 'EUR' } } });
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.first().getAttribute('data-status')).toBe('FAILED');
+    expect(await rows.first().textContent()).toContain('invoices.finalised');
+    expect(await rows.first().textContent()).toContain('Failed');
+    expect(await rows.nth(1).getAttribute('data-delivery-id')).toBe(succeededId);
+    expect(await documentMark()).toBe(42);
+
+    await page.screenshot({ path: SCREENSHOT_PATH, animations: 'disabled' });
+    expect(existsSync(SCREENSHOT_PATH)).toBe(true);
+  }, 60_000);
+
+  it('filters the account-wide history by status and event type', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Call history' }).click();
+    await page.getByRole('heading', { name: 'Call history', exact: true }).waitFor();
+    const rows = page.locator('tr[data-delivery-id]');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.first().textContent()).toContain('Front desk sync');
+
+    await page.getByLabel('Failed', { exact: true }).check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.url()).toContain('status=FAILED');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute('data-status')).toBe('FAILED');
+
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByLabel('Event type').selectOption('bookings.created');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.url()).toContain('eventType=bookings.created');
+    await expect.poll(() => rows.first().getAttribute('data-delivery-id')).toBe(succeededId);
+    await expect.poll(() => rows.count()).toBe(1);
+  });
+
+  it("opens a delivery's detail and retries it: a MANUAL attempt appears live", async () => {
+    await page.locator(`tr[data-delivery-id="${succeededId}"]`).getByRole('link', { name: /^Details/ }).click();
+    await page.getByRole('heading', { name: 'bookings.created delivery' }).waitFor();
+    const main = page.getByRole('main');
+    expect(await main.getByLabel('Payload sent').textContent()).toContain('bk_1001');
+    const first = page.locator('li[data-attempt-number="1"]');
+    const firstText = (await first.textContent()) ?? '';
+    expect(firstText).toContain('Automatic');
+    expect(firstText).toContain('HTTP 200');
+    expect(firstText).toMatch(/\d+ ms|\d+\.\d+ s/);
+    expect(firstText).toContain('webhook-signature');
+    expect(firstText).toContain('webhook-id');
+    await waitForSubscriptions(1);
+    await markDocument();
+
+    // Keyboard only: real buttons take Enter.
+    await page.getByRole('button', { name: 'Retry delivery' }).focus();
+    await page.keyboard.press('Enter');
+    const second = page.locator('li[data-attempt-number="2"]');
+    await second.waitFor();
+    expect(await second.getAttribute('data-trigger')).toBe('MANUAL');
+    await expect.poll(() => second.textContent()).toContain('HTTP 200');
+    expect(await second.textContent()).toContain('Manual');
+    expect(await documentMark()).toBe(42);
+    expect(receiver.requests.length).toBe(4);
+
+    const { delivery } = await client.data(DeliveryDocument, { id: succeededId });
+    expect(delivery?.attempts.map((attempt) => attempt.trigger)).toEqual(['AUTOMATIC', 'MANUAL']);
+    expect(delivery?.manualRetries).toBe(1);
+  }, 60_000);
+
+  it('pages through the history with cursors, and counts deliveries that arrive meanwhile', async () => {
+    const before = receiver.requests.length;
+    for (let index = 0; index < 25; index += 1) {
+      await client.data(PublishEventDocument, { input: { type: 'bookings.created', data: { id: `bk_${3000 + index}` } } });
+    }
+    await receiver.waitFor(before + 25);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Call history' }).click();
+    await page.getByRole('heading', { name: 'Call history', exact: true }).waitFor();
+    const rows = page.locator('tr[data-delivery-id]');
+    const caption = page.locator('table.history caption');
+    await expect.poll(() => rows.count()).toBe(25);
+    expect(await caption.textContent()).toContain('27 deliveries');
+    const newestFirstPage = await rows.first().getAttribute('data-delivery-id');
+
+    await page.getByRole('link', { name: 'Older →' }).click();
+    await expect.poll(() => page.url()).toContain('after=');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.last().getAttribute('data-delivery-id')).toBe(succeededId);
+    await waitForSubscriptions(1);
+
+    // Not on the first page: a new delivery is counted, not inserted here.
+    await client.data(PublishEventDocument, { input: { type: 'bookings.created', data: { id: 'bk_4000' } } });
+    await page.getByText('1 new delivery has arrived.').waitFor();
+    expect(await rows.count()).toBe(2);
+
+    await page.getByRole('link', { name: '← Newer' }).click();
+    await expect.poll(() => page.url()).toContain('before=');
+    await expect.poll(() => rows.count()).toBe(25);
+    await page.getByRole('link', { name: 'Show the newest' }).or(page.getByRole('link', { name: 'Newest' })).first().click();
+    await expect.poll(() => page.url()).not.toContain('before=');
+    // The newest page: the delivery that arrived meanwhile on top, then the first page's former top row.
+    await expect.poll(() => rows.nth(1).getAttribute('data-delivery-id')).toBe(newestFirstPage);
+    expect(await caption.textContent()).toContain('28 deliveries');
+    expect(await rows.count()).toBe(25);
+  }, 60_000);
+
+  it('talked to nothing but the service, and raised no errors in the page', () => {
+    expect(foreignRequests).toEqual([]);
+    // The refused sign-in answers 401 by design; Chromium logs that failed request as a console error.
+    expect(pageErrors.filter((message) => !message.includes('401'))).toEqual([]);
+  });
+});
