@@ -1,6 +1,7 @@
 // SQL of the delivery engine: creating deliveries, loading one for an attempt, recording the attempt's outcome.
 import type { Queryable } from '../delivery/jobs.js';
 import type { SecretBox } from '../domain/secret-box.js';
+import { DELIVERY_CHANNEL } from './notifications.js';
 
 export type NewDelivery = { id: string; accountId: string; webhookId: string; eventId: string; eventType: string; body: string };
 
@@ -88,15 +89,6 @@ export async function insertAttempt(client: Queryable, attempt: AttemptRecord): 
   return rowCount === 1;
 }
 
-export async function markDeliverySucceeded(client: Queryable, deliveryId: string, attemptNumber: number, responseStatus: number): Promise<void> {
-  await client.query(
-    `update deliveries set status = 'SUCCEEDED', attempt_count = $2, last_response_status = $3, delivered_at = now(),
-            next_attempt_at = null, failure_reason = null, updated_at = now()
-      where id = $1`,
-    [deliveryId, attemptNumber, responseStatus],
-  );
-}
-
 export async function markDeliveryRetrying(client: Queryable, deliveryId: string, attemptNumber: number, responseStatus: number | null, nextAttemptAt: Date, reason: string): Promise<void> {
   await client.query(
     `update deliveries set status = 'RETRYING', attempt_count = $2, last_response_status = $3, next_attempt_at = $4,
@@ -113,11 +105,6 @@ export async function markDeliveryFailed(client: Queryable, deliveryId: string, 
       where id = $1`,
     [deliveryId, reason, attempt?.number ?? null, attempt?.responseStatus ?? null],
   );
-}
-
-/** A success resets the consecutive-failure count. */
-export async function resetWebhookFailures(client: Queryable, webhookId: string): Promise<void> {
-  await client.query(`update webhooks set failure_count = 0 where id = $1 and failure_count <> 0`, [webhookId]);
 }
 
 /**
@@ -198,4 +185,36 @@ export async function findStuckDeliveries(client: Queryable, partition: string, 
     [graceMs, limit],
   );
   return rows;
+}
+
+/**
+ * The whole of a successful attempt in one statement (atomic on its own, one round trip): the attempt row, the
+ * delivery's SUCCEEDED, the webhook's failure count reset, and the change notification. Nothing is written when the
+ * attempt number was recorded before (a job re-run after a crash). Returns whether it was recorded.
+ */
+export async function recordSuccessfulAttempt(client: Queryable, attempt: AttemptRecord & { responseStatus: number }, change: { accountId: string; webhookId: string }): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `with attempt as (
+       insert into delivery_attempts (id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, null, $9::jsonb)
+       on conflict (delivery_id, number) do nothing
+       returning delivery_id
+     ), delivery as (
+       update deliveries set status = 'SUCCEEDED', attempt_count = $3, last_response_status = $7, delivered_at = now(),
+              next_attempt_at = null, failure_reason = null, updated_at = now()
+        where id = (select delivery_id from attempt)
+       returning id
+     ), webhook as (
+       update webhooks set failure_count = 0
+        where id = $10 and failure_count <> 0 and exists (select 1 from delivery)
+       returning id
+     )
+     select pg_notify($11, json_build_object('id', d.id, 'accountId', $12::text, 'webhookId', $10::text, 'status', 'SUCCEEDED')::text)
+       from delivery d`,
+    [
+      attempt.id, attempt.deliveryId, attempt.number, attempt.trigger, attempt.startedAt, attempt.durationMs, attempt.responseStatus,
+      attempt.responseBody, attempt.requestHeaders ? JSON.stringify(attempt.requestHeaders) : null, change.webhookId, DELIVERY_CHANNEL, change.accountId,
+    ],
+  );
+  return rowCount === 1;
 }

@@ -40,10 +40,31 @@ export function startDispatcher(options: {
       wakeSleeper = done;
     });
 
+  // Finished jobs are completed in batches, one statement for many: the attempt is already recorded, so a crash
+  // before the batch goes out only means the job runs again and finds its attempt recorded.
+  let finished: string[] = [];
+  let flushing: Promise<void> | null = null;
+  const flush = (): Promise<void> => {
+    if (finished.length === 0) return flushing ?? Promise.resolve();
+    const ids = finished;
+    finished = [];
+    const previous = flushing ?? Promise.resolve();
+    const current: Promise<void> = previous
+      .then(() => boss.complete(ATTEMPT_QUEUE, ids))
+      .catch((error: unknown) => log.error({ err: error, jobs: ids.length }, 'completing attempt jobs failed; they will expire and re-run'))
+      .finally(() => {
+        if (flushing === current) flushing = null;
+      });
+    flushing = current;
+    return current;
+  };
+
   async function run(job: PgBoss.Job<AttemptJob>): Promise<void> {
     try {
       await options.handle(job.data);
-      await boss.complete(ATTEMPT_QUEUE, job.id);
+      finished.push(job.id);
+      if (finished.length >= 50) void flush();
+      else setImmediate(() => void flush());
     } catch (error) {
       // The job goes back to pg-boss, which retries it after a back-off (e.g. the database was unreachable).
       log.error({ err: error, deliveryId: job.data.deliveryId, jobId: job.id }, 'attempt job failed; pg-boss will retry it');
@@ -81,6 +102,7 @@ export function startDispatcher(options: {
       wake();
       await loop;
       await Promise.allSettled([...running]);
+      await flush();
     },
   };
 }

@@ -12,9 +12,8 @@ import {
   loadDeliveryForAttempt,
   markDeliveryFailed,
   markDeliveryRetrying,
-  markDeliverySucceeded,
   recordWebhookFailure,
-  resetWebhookFailures,
+  recordSuccessfulAttempt,
   takeRateSlot,
   type DeliveryForAttempt,
 } from '../db/delivery.js';
@@ -26,6 +25,8 @@ import type { SecretBox } from '../domain/secret-box.js';
 import type { Logger } from '../logger.js';
 import { enqueueAttempts, type AttemptJob, type Queryable } from './jobs.js';
 import { sendWebhook, USER_AGENT, type SendOutcome } from './send.js';
+
+type FailedSend = Extract<SendOutcome, { kind: 'failure' }>;
 
 export type WorkerDeps = {
   pool: pg.Pool;
@@ -79,21 +80,27 @@ export async function processAttempt(deps: WorkerDeps, job: AttemptJob): Promise
   deps.onAttempt?.(outcome);
   log.debug({ outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
 
+  const attempt = {
+    id: newId(),
+    deliveryId: delivery.id,
+    number: job.attemptNumber,
+    trigger: job.trigger,
+    startedAt,
+    durationMs: outcome.durationMs,
+    responseStatus: outcome.status,
+    responseBody: outcome.body,
+    error: outcome.kind === 'failure' ? outcome.error : null,
+    requestHeaders: redactHeaders(headers, delivery),
+  };
+  // The common case, a success, is one statement; a failure decides retries and disabling in a transaction.
+  if (outcome.kind === 'success') {
+    await recordSuccessfulAttempt(deps.pool, { ...attempt, responseStatus: outcome.status }, { accountId: delivery.account_id, webhookId: delivery.webhook_id });
+    return;
+  }
   await withTransaction(deps.pool, async (client) => {
-    const recorded = await insertAttempt(client, {
-      id: newId(),
-      deliveryId: delivery.id,
-      number: job.attemptNumber,
-      trigger: job.trigger,
-      startedAt,
-      durationMs: outcome.durationMs,
-      responseStatus: outcome.status,
-      responseBody: outcome.body,
-      error: outcome.kind === 'failure' ? outcome.error : null,
-      requestHeaders: redactHeaders(headers, delivery),
-    });
+    const recorded = await insertAttempt(client, attempt);
     if (!recorded) return;
-    await recordOutcome(deps, client, delivery, job, outcome, startedAt);
+    await recordFailure(deps, client, delivery, job, outcome, startedAt);
   });
 }
 
@@ -118,14 +125,9 @@ function redactHeaders(headers: Record<string, string>, delivery: DeliveryForAtt
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, custom.has(name) ? REDACTED : value]));
 }
 
-async function recordOutcome(deps: WorkerDeps, client: Queryable, delivery: DeliveryForAttempt, job: AttemptJob, outcome: SendOutcome, now: Date) {
+/** A failed attempt: count it against the webhook, then retry per the schedule or give up. */
+async function recordFailure(deps: WorkerDeps, client: Queryable, delivery: DeliveryForAttempt, job: AttemptJob, outcome: FailedSend, now: Date) {
   const change = { id: delivery.id, accountId: delivery.account_id, webhookId: delivery.webhook_id };
-  if (outcome.kind === 'success') {
-    await markDeliverySucceeded(client, delivery.id, job.attemptNumber, outcome.status);
-    await resetWebhookFailures(client, delivery.webhook_id);
-    await notifyDeliveryChanged(client, [{ ...change, status: 'SUCCEEDED' }]);
-    return;
-  }
   // Standard Webhooks: 410 Gone means the endpoint is gone for good; stop sending to it at once.
   const gone = outcome.status === 410;
   const { disabled, active } = await recordWebhookFailure(client, delivery.webhook_id, deps.config.disableAfterFailures, gone ? 'endpoint answered 410 Gone' : null);
