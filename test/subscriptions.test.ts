@@ -44,6 +44,8 @@ describe('deliveryUpdated over graphql-ws', () => {
     const seen = collect(ws, WebhookUpdatedDocument, { id: hook.createWebhook.webhook.id });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await a.client.data(SetWebhookActiveDocument, { id: hook.createWebhook.webhook.id, active: false });
+    // Each item is the webhook as it is when loaded: let the first arrive before changing it again.
+    await waitUntil(() => seen.items.length >= 1, 10_000, 'the disable update');
     await a.client.data(SetWebhookActiveDocument, { id: hook.createWebhook.webhook.id, active: true });
     await waitUntil(() => seen.items.length >= 2, 10_000, 'two webhook updates');
     expect(seen.items.map((item) => item.webhookUpdated.active)).toEqual([false, true]);
