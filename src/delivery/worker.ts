@@ -100,7 +100,8 @@ export async function processAttempt(deps: WorkerDeps, job: AttemptJob): Promise
   await withTransaction(deps.pool, async (client) => {
     const recorded = await insertAttempt(client, attempt);
     if (!recorded) return;
-    await recordFailure(deps, client, delivery, job, outcome, startedAt);
+    // Retry-After dates count from when the answer came, not from when the attempt started.
+    await recordFailure(deps, client, delivery, job, outcome, new Date());
   });
 }
 
