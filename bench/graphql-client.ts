@@ -1,0 +1,70 @@
+// The publisher: GraphQL over HTTP POST to /graphql with keep-alive connections (an undici Pool), as the platform's
+// backend would call it. Only what the bench needs: create webhooks and publish events.
+import { Pool } from 'undici';
+import { nowMs } from './clock.js';
+
+const PUBLISH = `mutation BenchPublish($input: PublishEventInput!) {
+  publishEvent(input: $input) { event { id } deliveryCount }
+}`;
+
+const CREATE_WEBHOOK = `mutation BenchCreateWebhook($input: CreateWebhookInput!) {
+  createWebhook(input: $input) { webhook { id } secret }
+}`;
+
+export type Published = { eventId: string; deliveryCount: number; startedAt: number; finishedAt: number };
+
+export type GraphqlClient = {
+  publish(data: Record<string, unknown>, type?: string): Promise<Published>;
+  createWebhook(input: { name: string; url: string; events: string[] }): Promise<{ id: string; secret: string }>;
+  close(): Promise<void>;
+};
+
+export function createGraphqlClient(serviceUrl: string, apiKey: string, connections: number): GraphqlClient {
+  const pool = new Pool(serviceUrl, { connections, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${apiKey}` };
+
+  async function execute<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    const response = await pool.request({ path: '/graphql', method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const text = await response.body.text();
+    let json: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      throw new Error(`HTTP ${response.statusCode} from /graphql: ${text.slice(0, 200)}`);
+    }
+    if (json.errors?.length || !json.data) {
+      throw new Error(`GraphQL error: ${json.errors?.map((error) => `${error.extensions?.code ?? ''} ${error.message}`).join('; ') ?? `HTTP ${response.statusCode}`}`);
+    }
+    return json.data;
+  }
+
+  return {
+    async publish(data, type = 'bookings.created') {
+      const startedAt = nowMs();
+      const result = await execute<{ publishEvent: { event: { id: string }; deliveryCount: number } }>(PUBLISH, { input: { type, data } });
+      return { eventId: result.publishEvent.event.id, deliveryCount: result.publishEvent.deliveryCount, startedAt, finishedAt: nowMs() };
+    },
+    async createWebhook(input) {
+      const result = await execute<{ createWebhook: { webhook: { id: string }; secret: string } }>(CREATE_WEBHOOK, { input });
+      return { id: result.createWebhook.webhook.id, secret: result.createWebhook.secret };
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** A booking as the platform would publish it (~0.6 KB of JSON); `id` is the bench's key, echoed in the body. */
+export function bookingData(key: string): Record<string, unknown> {
+  return {
+    id: key,
+    status: 'confirmed',
+    start: '2025-03-14T09:00:00Z',
+    end: '2025-03-14T10:30:00Z',
+    resource: { id: 'room-204', name: 'Meeting room 204', category: { id: 'meeting-rooms', name: 'Meeting rooms' } },
+    service: { id: 'svc-massage-60', name: 'Massage, 60 minutes', price: { amount: 8900, currency: 'EUR' } },
+    customer: { id: 'cus-48213', name: 'Ada Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0958' },
+    participants: 2,
+    notes: 'Window seat, please. Allergic to lavender oil.',
+    createdBy: { id: 'usr-17', name: 'Front desk' },
+    metadata: { channel: 'web', locale: 'en-GB', campaign: 'spring-2025' },
+  };
+}

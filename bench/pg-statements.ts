@@ -1,0 +1,42 @@
+// Statements the service sent PostgreSQL during a scenario (pg_stat_statements), per delivery: on a 2-core machine
+// each one is a round trip (a socket write, a backend woken, a context switch), so their count prices the design.
+// Needs `shared_preload_libraries=pg_stat_statements`: the embedded cluster gets it with --statements or --profile.
+import pg from 'pg';
+
+export type StatementSummary = {
+  calls: number;
+  commits: number;
+  top: { calls: number; meanMs: number; query: string }[];
+};
+
+export async function startStatementCounter(databaseUrl: string): Promise<{ stop(): Promise<StatementSummary> } | null> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('create extension if not exists pg_stat_statements');
+    await client.query('select pg_stat_statements_reset()');
+  } catch {
+    await client.end().catch(() => {});
+    return null; // not preloaded on this server
+  }
+  const commitsNow = async () =>
+    Number((await client.query<{ n: string }>('select xact_commit as n from pg_stat_database where datname = current_database()')).rows[0]?.n ?? 0);
+  const commitsBefore = await commitsNow();
+  return {
+    async stop() {
+      // Our own sampling (pg-waits.ts, this file) is left out: it is the bench's, not the service's.
+      const { rows } = await client.query<{ calls: string; mean_ms: number; query: string }>(
+        `select calls, mean_exec_time as mean_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as query
+           from pg_stat_statements
+          where dbid = (select oid from pg_database where datname = current_database())
+            and query not ilike '%pg_stat_activity%' and query not ilike '%pg_stat_statements%' and query not ilike '%pg_stat_database%'
+          order by calls desc`,
+      );
+      const commits = (await commitsNow()) - commitsBefore;
+      await client.end().catch(() => {});
+      const top = rows.map((row) => ({ calls: Number(row.calls), meanMs: row.mean_ms, query: row.query }));
+      return { calls: top.reduce((sum, row) => sum + row.calls, 0), commits, top: top.slice(0, 20) };
+    },
+  };
+}

