@@ -23,7 +23,7 @@ export type ServerDeps = Omit<Context, 'account'>;
 export async function authenticate(deps: ServerDeps, authorization: string | null | undefined): Promise<Context> {
   const apiKey = parseBearerToken(authorization);
   if (!apiKey) throw unauthenticated();
-  const account = await findAccountByApiKey(deps.db.prisma, apiKey);
+  const account = await findAccountByApiKey(deps.db.pool, apiKey);
   if (!account) throw unauthenticated('The API key is not valid.');
   return { ...deps, account };
 }

@@ -7,10 +7,25 @@ export type EventRow = {
   account_id: string;
   type: string;
   data: unknown;
+  context: unknown;
+  archived: boolean;
   occurred_at: Date;
   created_at: Date;
   idempotency_key: string | null;
 };
+
+/** The row in the shape of the Prisma model, so GraphQL resolves it without reading it again. */
+export const eventModelOf = (row: EventRow) => ({
+  id: row.id,
+  accountId: row.account_id,
+  type: row.type,
+  data: row.data as never,
+  context: row.context as never,
+  archived: row.archived,
+  occurredAt: row.occurred_at,
+  createdAt: row.created_at,
+  idempotencyKey: row.idempotency_key,
+});
 
 /**
  * Inserts the event unless the account already has one with this idempotency key. Not check-then-insert: the unique
@@ -20,19 +35,16 @@ export async function insertEvent(
   client: Queryable,
   event: { id: string; accountId: string; type: string; data: unknown; context: readonly ContextRef[] | null; occurredAt: Date; idempotencyKey: string | null },
 ): Promise<EventRow | null> {
-  const { rows } = await client.query<EventRow>(
-    `insert into events (id, account_id, type, data, context, occurred_at, idempotency_key)
+  const { rows } = await client.query<EventRow>({ name: 'insert-event', text: `insert into events (id, account_id, type, data, context, occurred_at, idempotency_key)
      values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)
      on conflict (account_id, idempotency_key) do nothing
-     returning id, account_id, type, data, occurred_at, created_at, idempotency_key`,
-    [event.id, event.accountId, event.type, JSON.stringify(event.data), event.context ? JSON.stringify(event.context) : null, event.occurredAt, event.idempotencyKey],
-  );
+     returning id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key`, values: [event.id, event.accountId, event.type, JSON.stringify(event.data), event.context ? JSON.stringify(event.context) : null, event.occurredAt, event.idempotencyKey] });
   return rows[0] ?? null;
 }
 
 export async function findEventByIdempotencyKey(client: Queryable, accountId: string, idempotencyKey: string) {
   const { rows } = await client.query<EventRow & { delivery_count: number }>(
-    `select e.id, e.account_id, e.type, e.data, e.occurred_at, e.created_at, e.idempotency_key,
+    `select e.id, e.account_id, e.type, e.data, e.context, e.archived, e.occurred_at, e.created_at, e.idempotency_key,
             (select count(*)::int from deliveries d where d.event_id = e.id) as delivery_count
        from events e where e.account_id = $1 and e.idempotency_key = $2`,
     [accountId, idempotencyKey],
@@ -49,13 +61,10 @@ export type CandidateWebhook = {
 
 /** Active webhooks of the account with their restrictions, in one query. */
 export async function findActiveWebhooks(client: Queryable, accountId: string): Promise<CandidateWebhook[]> {
-  const { rows } = await client.query<CandidateWebhook>(
-    `select w.id, w.events, w.send_data,
+  const { rows } = await client.query<CandidateWebhook>({ name: 'active-webhooks', text: `select w.id, w.events, w.send_data,
             coalesce((select json_agg(json_build_object('type', r.type, 'targetId', r.target_id))
                         from webhook_restrictions r where r.webhook_id = w.id), '[]'::json) as restrictions
        from webhooks w
-      where w.account_id = $1 and w.active and w.deleted_at is null`,
-    [accountId],
-  );
+      where w.account_id = $1 and w.active and w.deleted_at is null`, values: [accountId] });
   return rows;
 }

@@ -1,5 +1,6 @@
 // Events: publishEvent (the platform's entry point), the event node and the event list.
 import type { Context } from '../context.js';
+import { eventModelOf } from '../db/event.js';
 import { publishEvent } from '../delivery/publish.js';
 import { isCatalogType } from '../domain/event-catalog.js';
 import type { ContextRef } from '../domain/restrictions.js';
@@ -119,13 +120,11 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
 });
 
 const PublishEventPayload = builder
-  .objectRef<{ eventId: string; deliveryCount: number; duplicate: boolean }>('PublishEventPayload')
+  .objectRef<{ event: ReturnType<typeof eventModelOf>; deliveryCount: number; duplicate: boolean }>('PublishEventPayload')
   .implement({
     fields: (t) => ({
-      event: t.prismaField({
-        type: 'Event',
-        resolve: (query, payload, _args, ctx) => ctx.db.prisma.event.findUniqueOrThrow({ ...query, where: { id: payload.eventId } }),
-      }),
+      // The event as publish wrote it; only relations asked for (its deliveries) are loaded.
+      event: t.field({ type: EventRef, resolve: (payload) => payload.event }),
       deliveryCount: t.exposeInt('deliveryCount', { description: 'Deliveries created: one per matching active webhook.' }),
       duplicate: t.exposeBoolean('duplicate', { description: 'True when the idempotency key was seen before: nothing new was sent.' }),
     }),
@@ -173,7 +172,7 @@ builder.mutationField('publishEvent', (t) =>
         { pool: ctx.db.pool, boss: ctx.services.boss, config: ctx.config, wakeWorkers: ctx.services.wakeWorkers },
         { accountId: ctx.account.id, type: input.type, data: input.data, occurredAt: input.occurredAt ?? new Date(), idempotencyKey: input.idempotencyKey ?? null, context },
       );
-      return { eventId: result.event.id, deliveryCount: result.deliveryCount, duplicate: result.duplicate };
+      return { event: eventModelOf(result.event), deliveryCount: result.deliveryCount, duplicate: result.duplicate };
     },
   }),
 );
