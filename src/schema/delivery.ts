@@ -7,7 +7,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { checkConnectionArgsFirst, keysetPage } from './connection-args.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
-import { resolveTotalCount, WebhookRef } from './webhook.js';
+import { loadOwnWebhook, resolveTotalCount, WebhookRef } from './webhook.js';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', { values: Object.values(DeliveryStatusValues) });
 export const AttemptTriggerEnum = builder.enumType('AttemptTrigger', { values: Object.values(AttemptTriggerValues) });
@@ -215,13 +215,6 @@ function mapStateError(error: unknown): never {
   throw error;
 }
 
-async function loadOwnWebhookRow(ctx: Context, globalId: string | number, field: string) {
-  const id = parseGlobalId(String(globalId), 'Webhook', field);
-  const webhook = await ctx.db.prisma.webhook.findFirst({ where: { id, accountId: ctx.account.id, deletedAt: null } });
-  if (!webhook) throw notFound('Webhook');
-  return webhook;
-}
-
 const engineDeps = (ctx: Context) => ({ pool: ctx.db.pool, boss: ctx.services.boss, wakeWorkers: ctx.services.wakeWorkers });
 
 builder.mutationFields((t) => ({
@@ -240,7 +233,7 @@ builder.mutationFields((t) => ({
     description: 'Queues again every FAILED delivery of the webhook created since the given time.',
     args: { webhookId: t.arg.id({ required: true }), since: t.arg({ type: 'DateTime', required: true }) },
     resolve: async (_root, args, ctx) => {
-      const webhook = await loadOwnWebhookRow(ctx, args.webhookId, 'webhookId');
+      const webhook = await loadOwnWebhook(ctx, args.webhookId, 'webhookId');
       if (!webhook.active) throw badInput('webhookId', 'This webhook is disabled: enable it before replaying its deliveries.');
       return { count: await replayFailedDeliveries(engineDeps(ctx), ctx.account.id, webhook.id, args.since) };
     },
@@ -250,7 +243,7 @@ builder.mutationFields((t) => ({
     description: 'Sends a `webhook.test` event to this webhook through the normal pipeline.',
     args: { webhookId: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const webhook = await loadOwnWebhookRow(ctx, args.webhookId, 'webhookId');
+      const webhook = await loadOwnWebhook(ctx, args.webhookId, 'webhookId');
       if (!webhook.active) throw badInput('webhookId', 'This webhook is disabled: enable it before sending a test event.');
       const id = await sendTestEvent(engineDeps(ctx), ctx.account.id, webhook);
       return ctx.db.prisma.delivery.findUniqueOrThrow({ ...query, where: { id } });

@@ -212,7 +212,8 @@ const DeleteWebhookPayload = builder.objectRef<{ deletedId: string }>('DeleteWeb
 
 // ---- mutations ----------------------------------------------------------------------------------------------
 
-async function loadOwnWebhook(ctx: Context, globalId: string | number, field: string) {
+/** The caller's live webhook by global id, or NOT_FOUND (missing, deleted and another account's alike). */
+export async function loadOwnWebhook(ctx: Context, globalId: string | number, field: string) {
   const id = parseGlobalId(String(globalId), 'Webhook', field);
   const webhook = await findLiveWebhook(ctx.db.prisma, ctx.account.id, id);
   if (!webhook) throw notFound('Webhook');
