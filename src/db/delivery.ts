@@ -8,17 +8,21 @@ export type NewDelivery = { id: string; accountId: string; webhookId: string; ev
 /** One multi-row insert for a whole fan-out. */
 export async function insertDeliveries(client: Queryable, deliveries: readonly NewDelivery[]): Promise<void> {
   if (deliveries.length === 0) return;
-  await client.query({ name: 'insert-deliveries', text: `insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at)
+  await client.query({
+    name: 'insert-deliveries',
+    text: `insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at)
      select id, account_id, webhook_id, event_id, event_type, body, 'PENDING', now()
        from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[])
-         as t(id, account_id, webhook_id, event_id, event_type, body)`, values: [
+         as t(id, account_id, webhook_id, event_id, event_type, body)`,
+    values: [
       deliveries.map((d) => d.id),
       deliveries.map((d) => d.accountId),
       deliveries.map((d) => d.webhookId),
       deliveries.map((d) => d.eventId),
       deliveries.map((d) => d.eventType),
       deliveries.map((d) => d.body),
-    ] });
+    ],
+  });
 }
 
 export type DeliveryForAttempt = {
@@ -42,13 +46,17 @@ export type DeliveryForAttempt = {
 
 /** Secrets and header values come back decrypted, for signing and sending only. */
 export async function loadDeliveryForAttempt(client: Queryable, deliveryId: string, box: SecretBox): Promise<DeliveryForAttempt | null> {
-  const { rows } = await client.query<DeliveryForAttempt>({ name: 'delivery-for-attempt', text: `select d.id, d.account_id, d.status, d.attempt_count, d.archived, d.body,
+  const { rows } = await client.query<DeliveryForAttempt>({
+    name: 'delivery-for-attempt',
+    text: `select d.id, d.account_id, d.status, d.attempt_count, d.archived, d.body,
             w.id as webhook_id, w.url, w.http_method, w.active, w.deleted_at, w.secret, w.previous_secret,
             w.previous_secret_expires_at, w.rate_limit_per_second,
             coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)
                         from webhook_headers h where h.webhook_id = w.id), '[]'::json) as headers
        from deliveries d join webhooks w on w.id = d.webhook_id
-      where d.id = $1`, values: [deliveryId] });
+      where d.id = $1`,
+    values: [deliveryId],
+  });
   const row = rows[0];
   if (!row) return null;
   return {
@@ -187,7 +195,9 @@ export async function findStuckDeliveries(client: Queryable, partition: string, 
  * attempt number was recorded before (a job re-run after a crash). Returns whether it was recorded.
  */
 export async function recordSuccessfulAttempt(client: Queryable, attempt: AttemptRecord & { responseStatus: number }, change: { accountId: string; webhookId: string }): Promise<boolean> {
-  const { rowCount } = await client.query({ name: 'record-successful-attempt', text: `with attempt as (
+  const { rowCount } = await client.query({
+    name: 'record-successful-attempt',
+    text: `with attempt as (
        insert into delivery_attempts (id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers)
        values ($1, $2, $3, $4, $5, $6, $7, $8, null, $9::jsonb)
        on conflict (delivery_id, number) do nothing
@@ -203,9 +213,11 @@ export async function recordSuccessfulAttempt(client: Queryable, attempt: Attemp
        returning id
      )
      select pg_notify($11, json_build_object('id', d.id, 'accountId', $12::text, 'webhookId', $10::text, 'status', 'SUCCEEDED')::text)
-       from delivery d`, values: [
+       from delivery d`,
+    values: [
       attempt.id, attempt.deliveryId, attempt.number, attempt.trigger, attempt.startedAt, attempt.durationMs, attempt.responseStatus,
       attempt.responseBody, attempt.requestHeaders ? JSON.stringify(attempt.requestHeaders) : null, change.webhookId, DELIVERY_CHANNEL, change.accountId,
-    ] });
+    ],
+  });
   return rowCount === 1;
 }

@@ -35,10 +35,14 @@ export async function insertEvent(
   client: Queryable,
   event: { id: string; accountId: string; type: string; data: unknown; context: readonly ContextRef[] | null; occurredAt: Date; idempotencyKey: string | null },
 ): Promise<EventRow | null> {
-  const { rows } = await client.query<EventRow>({ name: 'insert-event', text: `insert into events (id, account_id, type, data, context, occurred_at, idempotency_key)
+  const { rows } = await client.query<EventRow>({
+    name: 'insert-event',
+    text: `insert into events (id, account_id, type, data, context, occurred_at, idempotency_key)
      values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)
      on conflict (account_id, idempotency_key) do nothing
-     returning id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key`, values: [event.id, event.accountId, event.type, JSON.stringify(event.data), event.context ? JSON.stringify(event.context) : null, event.occurredAt, event.idempotencyKey] });
+     returning id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key`,
+    values: [event.id, event.accountId, event.type, JSON.stringify(event.data), event.context ? JSON.stringify(event.context) : null, event.occurredAt, event.idempotencyKey],
+  });
   return rows[0] ?? null;
 }
 
@@ -61,10 +65,14 @@ export type CandidateWebhook = {
 
 /** Active webhooks of the account with their restrictions, in one query. */
 export async function findActiveWebhooks(client: Queryable, accountId: string): Promise<CandidateWebhook[]> {
-  const { rows } = await client.query<CandidateWebhook>({ name: 'active-webhooks', text: `select w.id, w.events, w.send_data,
+  const { rows } = await client.query<CandidateWebhook>({
+    name: 'active-webhooks',
+    text: `select w.id, w.events, w.send_data,
             coalesce((select json_agg(json_build_object('type', r.type, 'targetId', r.target_id))
                         from webhook_restrictions r where r.webhook_id = w.id), '[]'::json) as restrictions
        from webhooks w
-      where w.account_id = $1 and w.active and w.deleted_at is null`, values: [accountId] });
+      where w.account_id = $1 and w.active and w.deleted_at is null`,
+    values: [accountId],
+  });
   return rows;
 }
