@@ -76,3 +76,36 @@ export async function findActiveWebhooks(client: Queryable, accountId: string): 
   });
   return rows;
 }
+
+/**
+ * The event and its deliveries in one statement (one round trip): the deliveries are written only if the event was
+ * (not when its idempotency key was seen before). Returns the event row, or null for a duplicate key. `createdAt`
+ * comes from the caller because the delivery bodies carry it as `triggered_at` and are built before the insert.
+ */
+export async function insertEventWithDeliveries(
+  client: Queryable,
+  event: { id: string; accountId: string; type: string; data: unknown; context: readonly ContextRef[] | null; occurredAt: Date; idempotencyKey: string | null; createdAt: Date },
+  deliveries: readonly { id: string; webhookId: string; body: string }[],
+): Promise<EventRow | null> {
+  const { rows } = await client.query<EventRow>({
+    name: 'insert-event-with-deliveries',
+    text: `with event as (
+       insert into events (id, account_id, type, data, context, occurred_at, idempotency_key, created_at)
+       values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8)
+       on conflict (account_id, idempotency_key) do nothing
+       returning id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key
+     ), delivery as (
+       insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
+       select t.id, $2, t.webhook_id, $1, $3, t.body, 'PENDING', $8, $8, $8
+         from unnest($9::uuid[], $10::uuid[], $11::text[]) as t(id, webhook_id, body)
+        where exists (select 1 from event)
+     )
+     select * from event`,
+    values: [
+      event.id, event.accountId, event.type, JSON.stringify(event.data), event.context ? JSON.stringify(event.context) : null,
+      event.occurredAt, event.idempotencyKey, event.createdAt,
+      deliveries.map((d) => d.id), deliveries.map((d) => d.webhookId), deliveries.map((d) => d.body),
+    ],
+  });
+  return rows[0] ?? null;
+}

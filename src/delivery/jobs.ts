@@ -3,6 +3,7 @@
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { DELIVERY_CHANNEL, type DeliveryChange } from '../db/notifications.js';
 
 export const ATTEMPT_QUEUE = 'delivery_attempt';
 export const RETENTION_QUEUE = 'delivery_retention';
@@ -83,6 +84,8 @@ export async function enqueueAttempts(
   boss: PgBoss,
   client: Queryable,
   jobs: readonly (AttemptJob & { startAfter?: Date })[],
+  /** Status changes to announce with the same statement (subscriptions): one round trip for both notifications. */
+  changes: readonly DeliveryChange[] = [],
 ): Promise<void> {
   if (jobs.length === 0) return;
   // pg-boss's insert joins its queue table and silently drops jobs of a queue that does not exist (yet): count the
@@ -103,5 +106,9 @@ export async function enqueueAttempts(
     throw new Error(`pg-boss inserted ${inserted} of ${jobs.length} "${ATTEMPT_QUEUE}" jobs: the queue does not exist (ensureQueues has not run on this database)`);
   }
   // NOTIFY is transactional: delivered only if and when the jobs commit.
-  await client.query('select pg_notify($1, $2)', [JOBS_CHANNEL, '']);
+  await client.query({
+    name: 'notify-enqueued',
+    text: `select pg_notify($1, '') union all select pg_notify($2, c) from unnest($3::text[]) as c`,
+    values: [JOBS_CHANNEL, DELIVERY_CHANNEL, changes.map((change) => JSON.stringify(change))],
+  });
 }

@@ -3,7 +3,6 @@
 import type pg from 'pg';
 import { withTransaction } from '../db/client.js';
 import { newId } from '../db/ids.js';
-import { notifyDeliveryChanged } from '../db/notifications.js';
 import { insertEvent } from '../db/event.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import { enqueueAttempts } from './jobs.js';
@@ -72,8 +71,8 @@ async function requeue(deps: ManualDeps, client: pg.PoolClient, deliveries: { id
     deps.boss,
     client,
     deliveries.map((d) => ({ deliveryId: d.id, attemptNumber: d.attemptCount + 1, automaticAttempts: 0, trigger: 'MANUAL' as const })),
+    deliveries.map((d) => ({ id: d.id, accountId, webhookId: d.webhookId, status: 'PENDING' as const })),
   );
-  await notifyDeliveryChanged(client, deliveries.map((d) => ({ id: d.id, accountId, webhookId: d.webhookId, status: 'PENDING' as const })));
 }
 
 /** Publishes a `webhook.test` event to this one webhook (whatever it subscribes to) and returns the delivery id. */

@@ -5,9 +5,8 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { withTransaction } from '../db/client.js';
 import { insertDeliveries, type NewDelivery } from '../db/delivery.js';
-import { findActiveWebhooks, findEventByIdempotencyKey, insertEvent, type EventRow } from '../db/event.js';
+import { findActiveWebhooks, findEventByIdempotencyKey, insertEventWithDeliveries, type EventRow } from '../db/event.js';
 import { newId } from '../db/ids.js';
-import { notifyDeliveryChanged } from '../db/notifications.js';
 import { eventMatches } from '../domain/event-match.js';
 import { passesRestrictions, type ContextRef } from '../domain/restrictions.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
@@ -28,30 +27,34 @@ export type PublishDeps = { pool: pg.Pool; boss: PgBoss; config: Config; wakeWor
 
 /** Assumes validated input (see schema/event.ts). */
 export async function publishEvent(deps: PublishDeps, input: PublishInput): Promise<PublishResult> {
-  const result = await withTransaction(deps.pool, async (client) => {
-    const event = await insertEvent(client, { id: newId(), ...input });
-    if (!event) return null; // the idempotency key was used before: answer with the first event, send nothing
-    const webhooks = await findActiveWebhooks(client, input.accountId);
-    const deliveries: NewDelivery[] = webhooks
-      .filter((webhook) => eventMatches(webhook.events, input.type))
-      .filter((webhook) => passesRestrictions({ eventType: input.type, restrictions: webhook.restrictions, context: input.context, data: input.data }))
-      .map((webhook) => ({
-        id: newId(),
-        accountId: input.accountId,
-        webhookId: webhook.id,
-        eventId: event.id,
+  // Read before the transaction opens, so that it holds its connection only for the writes (read committed either
+  // way: a webhook changed meanwhile is seen as it was a moment earlier).
+  const webhooks = await findActiveWebhooks(deps.pool, input.accountId);
+  const eventId = newId();
+  const createdAt = new Date();
+  const deliveries: NewDelivery[] = webhooks
+    .filter((webhook) => eventMatches(webhook.events, input.type))
+    .filter((webhook) => passesRestrictions({ eventType: input.type, restrictions: webhook.restrictions, context: input.context, data: input.data }))
+    .map((webhook) => ({
+      id: newId(),
+      accountId: input.accountId,
+      webhookId: webhook.id,
+      eventId,
+      eventType: input.type,
+      body: buildWebhookBody({
         eventType: input.type,
-        body: buildWebhookBody({
-          eventType: input.type,
-          eventId: event.id,
-          webhookId: webhook.id,
-          triggeredAt: event.created_at,
-          occurredAt: event.occurred_at,
-          data: input.data,
-          sendData: webhook.send_data,
-        }),
-      }));
-    await createDeliveries(deps, client, deliveries);
+        eventId,
+        webhookId: webhook.id,
+        triggeredAt: createdAt,
+        occurredAt: input.occurredAt,
+        data: input.data,
+        sendData: webhook.send_data,
+      }),
+    }));
+  const result = await withTransaction(deps.pool, async (client) => {
+    const event = await insertEventWithDeliveries(client, { id: eventId, ...input, createdAt }, deliveries);
+    if (!event) return null; // the idempotency key was used before: answer with the first event, send nothing
+    await queueFirstAttempts(deps, client, deliveries);
     return { event, deliveryCount: deliveries.length, duplicate: false };
   });
   if (result) {
@@ -67,10 +70,15 @@ export async function publishEvent(deps: PublishDeps, input: PublishInput): Prom
 /** Deliveries, their first attempt jobs and their change notifications, on the caller's transaction. */
 export async function createDeliveries(deps: Pick<PublishDeps, 'boss'>, client: pg.PoolClient, deliveries: readonly NewDelivery[]): Promise<void> {
   await insertDeliveries(client, deliveries);
+  await queueFirstAttempts(deps, client, deliveries);
+}
+
+/** The first attempt's job of each delivery, and the PENDING notifications, on the caller's transaction. */
+async function queueFirstAttempts(deps: Pick<PublishDeps, 'boss'>, client: pg.PoolClient, deliveries: readonly NewDelivery[]): Promise<void> {
   await enqueueAttempts(
     deps.boss,
     client,
     deliveries.map((delivery) => ({ deliveryId: delivery.id, attemptNumber: 1, automaticAttempts: 0, trigger: 'AUTOMATIC' as const })),
+    deliveries.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId, status: 'PENDING' as const })),
   );
-  await notifyDeliveryChanged(client, deliveries.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId, status: 'PENDING' as const })));
 }
