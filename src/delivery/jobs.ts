@@ -23,11 +23,6 @@ export type AttemptJob = {
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
-/** pg-boss's `db` option: run its SQL on our client, so that the job joins our transaction. */
-export const onClient = (client: Queryable): PgBoss.Db => ({
-  executeSql: (text: string, values: unknown[]) => client.query(text, values) as Promise<{ rows: any[] }>,
-});
-
 export function createBoss(config: Config, databaseUrl: string, options: { supervise: boolean; schedule: boolean }): PgBoss {
   return new PgBoss({
     connectionString: databaseUrl,
