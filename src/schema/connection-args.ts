@@ -96,3 +96,20 @@ export async function keysetPage<Q extends PothosPageQuery>(
     : { createdAt: { gte: createdAt }, OR: [{ createdAt: { gt: createdAt } }, { id: { gt: id } }] };
   return { query: rest, where };
 }
+
+const cursorRowsByRequest = new WeakMap<Context, Map<string, Promise<Date | null>>>();
+
+/**
+ * The createdAt of a cursor's row if it is the caller's (null otherwise), read once per request: the cursor check
+ * (ownership) and the keyset page (position) both need it.
+ */
+export function cursorCreatedAt(ctx: Context, model: string, load: (id: string) => Promise<Date | null>): (id: string) => Promise<Date | null> {
+  return (id) => {
+    let rows = cursorRowsByRequest.get(ctx);
+    if (!rows) cursorRowsByRequest.set(ctx, (rows = new Map()));
+    const key = `${model}:${id}`;
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = load(id)));
+    return row;
+  };
+}

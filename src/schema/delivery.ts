@@ -5,7 +5,7 @@ import { HookstreamError, badInput, notFound } from '../errors.js';
 import { AttemptTrigger as AttemptTriggerValues, DeliveryStatus as DeliveryStatusValues } from '../generated/prisma/enums.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
-import { checkConnectionArgsFirst, keysetPage } from './connection-args.js';
+import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connection-args.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
 import { loadOwnWebhook, resolveTotalCount, WebhookRef } from './webhook.js';
 
@@ -107,11 +107,11 @@ export function deliveryWhere(ctx: Context, filter: DeliveryFilterValue | null |
 
 const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
-export const deliveryCreatedAt = (ctx: Context) => async (id: string) =>
-  (await ctx.db.prisma.delivery.findFirst({ where: { id, accountId: ctx.account.id }, select: { createdAt: true } }))?.createdAt ?? null;
+export const deliveryCreatedAt = (ctx: Context) =>
+  cursorCreatedAt(ctx, 'Delivery', async (id) =>
+    (await ctx.db.prisma.delivery.findFirst({ where: { id, accountId: ctx.account.id }, select: { createdAt: true } }))?.createdAt ?? null);
 
-export const ownsDelivery = (ctx: Context) => async (id: string) =>
-  (await ctx.db.prisma.delivery.count({ where: { id, accountId: ctx.account.id } })) > 0;
+export const ownsDelivery = (ctx: Context) => async (id: string) => (await deliveryCreatedAt(ctx)(id)) !== null;
 
 builder.queryFields((t) => ({
   deliveries: checkConnectionArgsFirst(

@@ -7,7 +7,7 @@ import type { ContextRef } from '../domain/restrictions.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
-import { checkConnectionArgsFirst, keysetPage } from './connection-args.js';
+import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connection-args.js';
 import { DeliveryConnection, deliveryCreatedAt, ownsDelivery } from './delivery.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
 import { RestrictionTypeEnum, resolveTotalCount } from './webhook.js';
@@ -56,6 +56,10 @@ const EventConnection = builder.connectionObject(
   { name: 'EventEdge' },
 );
 
+const eventCreatedAt = (ctx: Context) =>
+  cursorCreatedAt(ctx, 'Event', async (id) =>
+    (await ctx.db.prisma.event.findFirst({ where: { id, accountId: ctx.account.id }, select: { createdAt: true } }))?.createdAt ?? null);
+
 function eventWhere(ctx: Context, args: { type?: string | null; since?: Date | null; until?: Date | null }): Prisma.EventWhereInput {
   if (args.since && args.until && args.since > args.until) throw badInput('since', '"since" must not be after "until".');
   return {
@@ -78,13 +82,13 @@ builder.queryFields((t) => ({
         },
         totalCount: (_connection, args, ctx) => ctx.db.prisma.event.count({ where: eventWhere(ctx, args) }),
         resolve: (query, _root, args, ctx) =>
-          keysetPage(query, async (id) => (await ctx.db.prisma.event.findFirst({ where: { id, accountId: ctx.account.id }, select: { createdAt: true } }))?.createdAt ?? null).then((page) =>
+          keysetPage(query, eventCreatedAt(ctx)).then((page) =>
             ctx.db.prisma.event.findMany({ ...page.query, where: { AND: [eventWhere(ctx, args), page.where] }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
           ),
       },
       EventConnection,
     ),
-    async (id, ctx) => (await ctx.db.prisma.event.count({ where: { id, accountId: ctx.account.id } })) > 0,
+    async (id, ctx) => (await eventCreatedAt(ctx)(id)) !== null,
   ),
   event: t.prismaField({
     type: 'Event',
