@@ -4,6 +4,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { filter, pipe } from 'graphql-yoga';
 import type { Context } from '../context.js';
+import type { DeliveryChange, WebhookChange } from '../db/notifications.js';
 import { notFound } from '../errors.js';
 import { builder } from './builder.js';
 import { DeliveryRef } from './delivery.js';
@@ -59,6 +60,23 @@ function counted<T>(ctx: Context, source: AsyncIterable<T>): AsyncIterableIterat
   };
 }
 
+/** The caller's account's changes on a topic, of one webhook when `webhookId` is given, counted for /metrics. */
+function accountChanges<Topic extends 'delivery' | 'webhook'>(
+  ctx: Context,
+  topic: Topic,
+  webhookId: string | null,
+  webhookIdOf: (change: TopicChange<Topic>) => string,
+) {
+  const changes = pipe(
+    // (One topic argument, no id: the typed overloads do not narrow over a generic topic.)
+    ctx.services.pubSub.subscribe(...([topic] as [never])) as AsyncIterable<TopicChange<Topic>>,
+    filter((change: TopicChange<Topic>) => change.accountId === ctx.account.id && (webhookId === null || webhookIdOf(change) === webhookId)),
+  );
+  return counted(ctx, changes);
+}
+
+type TopicChange<Topic extends 'delivery' | 'webhook'> = Topic extends 'delivery' ? DeliveryChange : WebhookChange;
+
 builder.subscriptionType({});
 
 builder.subscriptionFields((t) => ({
@@ -66,14 +84,8 @@ builder.subscriptionFields((t) => ({
     type: DeliveryRef,
     description: "Every status change of this account's deliveries (optionally of one webhook): PENDING on creation, each attempt's outcome, manual retries.",
     args: { webhookId: t.arg.id() },
-    subscribe: async (_root, args, ctx) => {
-      const webhookId = await ownWebhookId(ctx, args.webhookId, 'webhookId');
-      const changes = pipe(
-        ctx.services.pubSub.subscribe('delivery'),
-        filter((change) => change.accountId === ctx.account.id && (webhookId === null || change.webhookId === webhookId)),
-      );
-      return counted(ctx, changes);
-    },
+    subscribe: async (_root, args, ctx) =>
+      accountChanges(ctx, 'delivery', await ownWebhookId(ctx, args.webhookId, 'webhookId'), (change) => change.webhookId),
     resolve: async (change, _args, ctx, info) => {
       // Loaded with the subscriber's own selection, so that Pothos reads every field from this row...
       const query = queryFromInfo({ context: ctx, info, typeName: 'Delivery' });
@@ -88,14 +100,7 @@ builder.subscriptionFields((t) => ({
     type: WebhookRef,
     description: 'Changes of this account\'s webhooks (optionally one): created, updated, disabled, re-enabled, secret rotated.',
     args: { id: t.arg.id() },
-    subscribe: async (_root, args, ctx) => {
-      const webhookId = await ownWebhookId(ctx, args.id, 'id');
-      const changes = pipe(
-        ctx.services.pubSub.subscribe('webhook'),
-        filter((change) => change.accountId === ctx.account.id && (webhookId === null || change.id === webhookId)),
-      );
-      return counted(ctx, changes);
-    },
+    subscribe: async (_root, args, ctx) => accountChanges(ctx, 'webhook', await ownWebhookId(ctx, args.id, 'id'), (change) => change.id),
     resolve: async (change, _args, ctx) => {
       const webhook = await ctx.db.prisma.webhook.findFirst({ where: { id: change.id, accountId: ctx.account.id } });
       if (!webhook) throw notFound('Webhook');
