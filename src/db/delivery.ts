@@ -5,26 +5,6 @@ import { DELIVERY_CHANNEL } from './notifications.js';
 
 export type NewDelivery = { id: string; accountId: string; webhookId: string; eventId: string; eventType: string; body: string };
 
-/** One multi-row insert for a whole fan-out. */
-export async function insertDeliveries(client: Queryable, deliveries: readonly NewDelivery[]): Promise<void> {
-  if (deliveries.length === 0) return;
-  await client.query({
-    name: 'insert-deliveries',
-    text: `insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at)
-     select id, account_id, webhook_id, event_id, event_type, body, 'PENDING', now()
-       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[])
-         as t(id, account_id, webhook_id, event_id, event_type, body)`,
-    values: [
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.accountId),
-      deliveries.map((d) => d.webhookId),
-      deliveries.map((d) => d.eventId),
-      deliveries.map((d) => d.eventType),
-      deliveries.map((d) => d.body),
-    ],
-  });
-}
-
 export type DeliveryForAttempt = {
   id: string;
   account_id: string;

@@ -27,25 +27,6 @@ export const eventModelOf = (row: EventRow) => ({
   idempotencyKey: row.idempotency_key,
 });
 
-/**
- * Inserts the event unless the account already has one with this idempotency key. Not check-then-insert: the unique
- * index decides, so concurrent duplicates wait for the first to commit and then find it.
- */
-export async function insertEvent(
-  client: Queryable,
-  event: { id: string; accountId: string; type: string; data: unknown; context: readonly ContextRef[] | null; occurredAt: Date; idempotencyKey: string | null },
-): Promise<EventRow | null> {
-  const { rows } = await client.query<EventRow>({
-    name: 'insert-event',
-    text: `insert into events (id, account_id, type, data, context, occurred_at, idempotency_key)
-     values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)
-     on conflict (account_id, idempotency_key) do nothing
-     returning id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key`,
-    values: [event.id, event.accountId, event.type, JSON.stringify(event.data), event.context ? JSON.stringify(event.context) : null, event.occurredAt, event.idempotencyKey],
-  });
-  return rows[0] ?? null;
-}
-
 export async function findEventByIdempotencyKey(client: Queryable, accountId: string, idempotencyKey: string) {
   const { rows } = await client.query<EventRow & { delivery_count: number }>(
     `select e.id, e.account_id, e.type, e.data, e.context, e.archived, e.occurred_at, e.created_at, e.idempotency_key,
@@ -79,7 +60,8 @@ export async function findActiveWebhooks(client: Queryable, accountId: string): 
 
 /**
  * The event and its deliveries in one statement (one round trip): the deliveries are written only if the event was
- * (not when its idempotency key was seen before). Returns the event row, or null for a duplicate key. `createdAt`
+ * (not when its idempotency key was seen before). Not check-then-insert: the unique index decides, so concurrent
+ * duplicates wait for the first to commit and then write nothing. Returns the event row, or null for a duplicate key. `createdAt`
  * comes from the caller because the delivery bodies carry it as `triggered_at` and are built before the insert.
  */
 export async function insertEventWithDeliveries(

@@ -3,10 +3,10 @@
 import type pg from 'pg';
 import { withTransaction } from '../db/client.js';
 import { newId } from '../db/ids.js';
-import { insertEvent } from '../db/event.js';
+import { insertEventWithDeliveries } from '../db/event.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import { enqueueAttempts } from './jobs.js';
-import { createDeliveries, type PublishDeps } from './publish.js';
+import { queueFirstAttempts, type PublishDeps } from './publish.js';
 
 export type ManualDeps = Pick<PublishDeps, 'pool' | 'boss' | 'wakeWorkers'>;
 
@@ -79,13 +79,24 @@ async function requeue(deps: ManualDeps, client: pg.PoolClient, deliveries: { id
 export async function sendTestEvent(deps: ManualDeps, accountId: string, webhook: { id: string; sendData: boolean }): Promise<string> {
   const deliveryId = await withTransaction(deps.pool, async (client) => {
     const eventId = newId();
+    const now = new Date();
     const data = { id: eventId, message: 'This is a test event sent from Hookstream.', webhookId: webhook.id };
-    const event = await insertEvent(client, { id: eventId, accountId, type: 'webhook.test', data, context: null, occurredAt: new Date(), idempotencyKey: null });
+    const delivery = {
+      id: newId(),
+      accountId,
+      webhookId: webhook.id,
+      eventId,
+      eventType: 'webhook.test',
+      body: buildWebhookBody({ eventType: 'webhook.test', eventId, webhookId: webhook.id, triggeredAt: now, occurredAt: now, data, sendData: webhook.sendData }),
+    };
+    const event = await insertEventWithDeliveries(
+      client,
+      { id: eventId, accountId, type: 'webhook.test', data, context: null, occurredAt: now, idempotencyKey: null, createdAt: now },
+      [delivery],
+    );
     if (!event) throw new Error('test event was not inserted');
-    const id = newId();
-    const body = buildWebhookBody({ eventType: 'webhook.test', eventId, webhookId: webhook.id, triggeredAt: event.created_at, occurredAt: event.occurred_at, data, sendData: webhook.sendData });
-    await createDeliveries(deps, client, [{ id, accountId, webhookId: webhook.id, eventId, eventType: 'webhook.test', body }]);
-    return id;
+    await queueFirstAttempts(deps, client, [delivery]);
+    return delivery.id;
   });
   deps.wakeWorkers?.();
   return deliveryId;

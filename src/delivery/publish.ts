@@ -4,7 +4,7 @@ import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { withTransaction } from '../db/client.js';
-import { insertDeliveries, type NewDelivery } from '../db/delivery.js';
+import type { NewDelivery } from '../db/delivery.js';
 import { findActiveWebhooks, findEventByIdempotencyKey, insertEventWithDeliveries, type EventRow } from '../db/event.js';
 import { newId } from '../db/ids.js';
 import { eventMatches } from '../domain/event-match.js';
@@ -67,14 +67,8 @@ export async function publishEvent(deps: PublishDeps, input: PublishInput): Prom
   return { event, deliveryCount, duplicate: true };
 }
 
-/** Deliveries, their first attempt jobs and their change notifications, on the caller's transaction. */
-export async function createDeliveries(deps: Pick<PublishDeps, 'boss'>, client: pg.PoolClient, deliveries: readonly NewDelivery[]): Promise<void> {
-  await insertDeliveries(client, deliveries);
-  await queueFirstAttempts(deps, client, deliveries);
-}
-
 /** The first attempt's job of each delivery, and the PENDING notifications, on the caller's transaction. */
-async function queueFirstAttempts(deps: Pick<PublishDeps, 'boss'>, client: pg.PoolClient, deliveries: readonly NewDelivery[]): Promise<void> {
+export async function queueFirstAttempts(deps: Pick<PublishDeps, 'boss'>, client: pg.PoolClient, deliveries: readonly NewDelivery[]): Promise<void> {
   await enqueueAttempts(
     deps.boss,
     client,
