@@ -76,7 +76,33 @@ const envSchema = z.object({
   /** Open subscriptions per graphql-ws connection. */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (a person at a terminal) or `json`; unset: pretty in development on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
   NODE_ENV: z.string().default('development'),
+  /** The platform's event catalog: a preset name or the path of a catalog file (JSON or YAML). */
+  HOOKSTREAM_CATALOG: z.string().min(1).default('anny'),
+  /** Also disable a webhook whose attempts have failed, without a success between, for this long (Sirvoy: 7d). */
+  DISABLE_AFTER_FAILING_FOR: duration.optional(),
+  /** SMTP server for e-mail webhooks; unset in development: mails are written under HOOKSTREAM_DATA_DIR/mail. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('Hookstream <hookstream@localhost>'),
+  /** Every HTTP attempt goes through this HTTP(S) proxy (fixed egress IPs); target checks still apply. */
+  EGRESS_PROXY_URL: z.string().regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
+  /** How often a failing webhook with healthCheck: true is checked again. */
+  HEALTH_CHECK_INTERVAL: duration.default(300_000),
+  /** Longest a webhook's transform may run for one delivery. */
+  TRANSFORM_TIMEOUT: duration.default(1_000),
+  /** OpenTelemetry traces over OTLP/HTTP; unset: no tracing. The SDK reads the other OTEL_* variables itself. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
+  /** The platform's own PostgreSQL, whose hookstream_outbox the worker role drains into publishEvent. */
+  OUTBOX_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
+  /** Safety-net poll of the outbox (workers are woken by NOTIFY when outbox rows commit). */
+  OUTBOX_POLL_INTERVAL: duration.default(1_000),
+  /** Where people reach this service (portal links); default: http://localhost:PORT. */
+  PUBLIC_URL: z.string().regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
 });
 
 export type Config = Readonly<{
@@ -97,12 +123,24 @@ export type Config = Readonly<{
   jobExpirySlackMs: number;
   workerMaintenanceIntervalMs: number;
   logLevel: string;
+  logFormat: 'pretty' | 'json' | undefined;
   secretKey: Buffer | undefined;
   mutationsPerMinute: number;
   publishesPerMinute: number;
   maxRequestBytes: number;
   maxSubscriptionsPerConnection: number;
   isProduction: boolean;
+  catalog: string;
+  disableAfterFailingForMs: number | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  egressProxyUrl: string | undefined;
+  healthCheckIntervalMs: number;
+  transformTimeoutMs: number;
+  otelEndpoint: string | undefined;
+  outboxDatabaseUrl: string | undefined;
+  outboxPollIntervalMs: number;
+  publicUrl: string;
 }>;
 
 export class ConfigError extends Error {
@@ -144,5 +182,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxRequestBytes: e.MAX_REQUEST_BYTES ?? e.MAX_PAYLOAD_BYTES * 2 + 64 * 1024,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     isProduction: e.NODE_ENV === 'production',
+    logFormat: e.LOG_FORMAT,
+    catalog: e.HOOKSTREAM_CATALOG,
+    disableAfterFailingForMs: e.DISABLE_AFTER_FAILING_FOR,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    egressProxyUrl: e.EGRESS_PROXY_URL,
+    healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL,
+    transformTimeoutMs: e.TRANSFORM_TIMEOUT,
+    otelEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    outboxDatabaseUrl: e.OUTBOX_DATABASE_URL,
+    outboxPollIntervalMs: e.OUTBOX_POLL_INTERVAL,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
   });
 }
