@@ -35,7 +35,7 @@ export function createAccountRateLimitPlugin(config: Config): Plugin<Context> {
       const now = Date.now();
       for (const selection of operation.selectionSet.selections) {
         if (selection.kind !== Kind.FIELD) continue;
-        const publish = selection.name.value === 'publishEvent';
+        const publish = selection.name.value === 'publishEvent' || selection.name.value === 'publishEvents';
         const retryAfterMs = publish
           ? take(`publish:${accountId}`, config.publishesPerMinute, now)
           : take(`manage:${accountId}`, config.mutationsPerMinute, now);

@@ -1,20 +1,14 @@
 // Builds and starts the roles a process runs (HOOKSTREAM_ROLE): `api` serves GraphQL and enqueues, `worker` delivers
 // (and answers /healthz), `all` does both. main.ts calls it with the parsed config; tests call it with theirs.
 import { lookup } from 'node:dns/promises';
-import type PgBoss from 'pg-boss';
-import type { Dispatcher } from 'undici';
 import type { Config } from './config.js';
 import type { ServerDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
 import { locateDatabase } from './db/locate-database.js';
 import { migrateDatabase } from './db/migrate.js';
-import { DELIVERY_CHANNEL, startListener, WEBHOOK_CHANNEL, type DeliveryChange, type Listener, type WebhookChange } from './db/notifications.js';
-import { startDispatcher, type JobDispatcher } from './delivery/dispatcher.js';
-import { createDeliveryAgent } from './delivery/http-agent.js';
-import { createBoss, ensureQueues, JOBS_CHANNEL, RETENTION_QUEUE } from './delivery/jobs.js';
-import { prepareJobLookup, reconcileStuckDeliveries } from './delivery/reconciler.js';
-import { archiveOldDeliveries } from './delivery/retention.js';
-import { processAttempt } from './delivery/worker.js';
+import { DELIVERY_CHANNEL, parseChanges, startListener, WEBHOOK_CHANNEL, type DeliveryChange, type Listener, type WebhookChange } from './db/notifications.js';
+import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.js';
+import { createPgBossQueue } from './queue/pg-boss-queue.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { serveConsole } from './console/serve.js';
@@ -28,11 +22,12 @@ import { createHookstreamYoga } from './yoga.js';
 export type App = {
   config: Config;
   db: Database;
-  boss: PgBoss;
+  engine: DeliveryEngine;
   http: HttpServer;
   log: Logger;
   listener: Listener;
-  dispatcher: JobDispatcher | null;
+  /** Whether this process takes attempt jobs (HOOKSTREAM_ROLE worker or all). */
+  runsWorkers: boolean;
   metrics: Metrics;
   stop(): Promise<void>;
 };
@@ -62,69 +57,50 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const db = connectDatabase(located.url, { maxConnections: runsWorkers ? Math.min(60, config.workerConcurrency + 10) : 20 });
     cleanups.push(() => db.close());
 
-    const boss = createBoss(config, located.url, { supervise: runsWorkers, schedule: runsWorkers });
-    boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
-    await boss.start();
-    cleanups.push(() => boss.stop({ graceful: false, close: true, wait: true }));
-    // Every role: an api process inserts attempt jobs, and pg-boss drops jobs for a queue that does not exist yet.
-    await ensureQueues(boss, config, db.pool);
+    // Every role: an api process inserts attempt jobs, and the queues must exist before the first one does.
+    const queue = await createPgBossQueue({
+      databaseUrl: located.url,
+      pool: db.pool,
+      expireInSeconds: Math.max(1, Math.ceil((config.deliveryTimeoutMs + config.jobExpirySlackMs) / 1000)),
+      maintenanceIntervalSeconds: Math.max(1, Math.round(config.workerMaintenanceIntervalMs / 1000)),
+      supervise: runsWorkers,
+      onError: (error) => log.error({ err: error }, 'queue error'),
+    });
+    cleanups.push(() => queue.stop());
 
-    const metrics = createMetrics(db.pool);
-    let dispatcher: JobDispatcher | null = null;
-    let agent: Dispatcher | null = null;
-    if (runsWorkers) {
-      agent = createDeliveryAgent({ allowPrivateTargets: config.allowPrivateTargets, connectionsPerOrigin: config.workerConcurrency, timeoutMs: config.deliveryTimeoutMs });
-      const workerDeps = {
-        pool: db.pool,
-        boss,
-        config,
-        dispatcher: agent,
-        log,
-        secretBox,
-        onAttempt: (outcome: { kind: string; durationMs: number }) => {
-          metrics.attempts.inc({ outcome: outcome.kind });
-          metrics.attemptDuration.observe(outcome.durationMs / 1000);
-        },
-      };
-      dispatcher = startDispatcher({
-        boss,
-        concurrency: config.workerConcurrency,
-        pollIntervalMs: config.workerPollIntervalMs,
-        log,
-        handle: (job) => processAttempt(workerDeps, job),
-      });
-      await boss.work(RETENTION_QUEUE, async () => {
-        const archived = await archiveOldDeliveries(db.pool, config.retentionDays);
-        log.info(archived, 'retention: archived old deliveries and events');
-      });
-      await boss.schedule(RETENTION_QUEUE, '17 * * * *');
-
-      // Longer than pg-boss's own hand-over of a crashed worker's job, so the sweep never doubles a live attempt.
-      const partition = await prepareJobLookup(db.pool);
-      const graceMs = config.deliveryTimeoutMs + config.jobExpirySlackMs + 2 * config.workerMaintenanceIntervalMs + 5_000;
-      const sweep = setInterval(() => {
-        reconcileStuckDeliveries({ pool: db.pool, boss, log }, partition, graceMs).catch((error: unknown) => log.error({ err: error }, 'reconciler failed'));
-      }, config.workerMaintenanceIntervalMs);
-      cleanups.push(async () => clearInterval(sweep));
-    }
+    const metrics = createMetrics({ pool: db.pool, queueDepth: () => queue.depth() });
+    const engine = createDeliveryEngine({
+      pool: db.pool,
+      queue,
+      config,
+      secretBox,
+      log,
+      onAttempt: (outcome) => {
+        metrics.attempts.inc({ outcome: outcome.kind });
+        metrics.attemptDuration.observe(outcome.durationMs / 1000);
+      },
+    });
+    // Stopped before the queue and the pool: publishes and attempts in flight finish and are recorded first.
+    cleanups.push(() => engine.stop());
+    if (runsWorkers) await engine.startWorkers();
 
     // One LISTEN connection per process: job wake-ups for the workers, changes for the subscriptions.
     const pubSub = createChangePubSub();
-    const channels = [...(dispatcher ? [JOBS_CHANNEL] : []), ...(servesApi ? [DELIVERY_CHANNEL, WEBHOOK_CHANNEL] : [])];
+    const channels = [...(runsWorkers ? [queue.wakeChannel] : []), ...(servesApi ? [DELIVERY_CHANNEL, WEBHOOK_CHANNEL] : [])];
     const listener = await startListener(located.url, channels, (error) => log.warn({ err: error }, 'LISTEN connection error; reconnecting'));
     cleanups.push(() => listener.close());
-    if (dispatcher) listener.on(JOBS_CHANNEL, () => dispatcher.wake());
-    listener.on(DELIVERY_CHANNEL, (payload) => pubSub.publish('delivery', JSON.parse(payload) as DeliveryChange));
-    listener.on(WEBHOOK_CHANNEL, (payload) => pubSub.publish('webhook', JSON.parse(payload) as WebhookChange));
-    // In-flight attempts finish (or time out) before the pool and pg-boss close, so no attempt is lost mid-write.
-    if (agent) cleanups.push(() => agent.close());
-    if (dispatcher) cleanups.push(() => dispatcher.stop());
+    if (runsWorkers) listener.on(queue.wakeChannel, () => engine.wake());
+    listener.on(DELIVERY_CHANNEL, (payload) => {
+      for (const change of parseChanges<DeliveryChange>(payload)) pubSub.publish('delivery', change);
+    });
+    listener.on(WEBHOOK_CHANNEL, (payload) => {
+      for (const change of parseChanges<WebhookChange>(payload)) pubSub.publish('webhook', change);
+    });
 
     const services: Services = {
       lookupHost: (hostname) => lookup(hostname, { all: true, verbatim: true }),
       ...options.services,
-      boss,
-      wakeWorkers: () => dispatcher?.wake(),
+      engine,
       pubSub,
       metrics,
       secretBox,
@@ -157,7 +133,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         },
       ],
     });
-    // Closed first on shutdown: stop taking requests, then drain the workers, then close the database.
+    // Closed first on shutdown: stop taking requests, then drain the engine, then close the queue and the database.
     cleanups.push(() => http.close());
     log.info({ port: http.port, role: config.role }, servesApi ? `Hookstream listening on http://localhost:${http.port}/graphql` : `Hookstream worker; health on :${http.port}/healthz`);
 
@@ -165,11 +141,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     return {
       config,
       db,
-      boss,
+      engine,
       http,
       log,
       listener,
-      dispatcher,
+      runsWorkers,
       metrics,
       stop: () => (stopping ??= runCleanups()),
     };

@@ -5,7 +5,7 @@ import client from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(pool: pg.Pool) {
+export function createMetrics({ pool, queueDepth }: { pool: pg.Pool; queueDepth: () => Promise<number> }) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'hookstream_process_' });
 
@@ -31,10 +31,7 @@ export function createMetrics(pool: pg.Pool) {
     help: 'Attempt jobs waiting in the queue (created or retry), due now or later',
     registers: [registry],
     async collect() {
-      const { rows } = await pool.query<{ count: number }>(
-        `select count(*)::int as count from pgboss.job where name = 'delivery_attempt' and state < 'active'`,
-      );
-      this.set(rows[0]?.count ?? 0);
+      this.set(await queueDepth());
     },
   });
   new client.Gauge({
@@ -45,7 +42,7 @@ export function createMetrics(pool: pg.Pool) {
     async collect() {
       const { rows } = await pool.query<{ status: string; count: number }>(`select status, count(*)::int as count from deliveries group by status`);
       this.reset();
-      for (const status of ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED']) this.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
+      for (const status of ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'SUPERSEDED']) this.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
     },
   });
 

@@ -1,7 +1,7 @@
 // What the GraphQL layer may ask of the engine beyond the database. Kept as one object so that tests build the same
 // graph the service runs.
 import type { LookupAddress } from 'node:dns';
-import type PgBoss from 'pg-boss';
+import type { DeliveryEngine } from './delivery/engine.js';
 import type { SecretBox } from './domain/secret-box.js';
 import type { Metrics } from './metrics.js';
 import type { ChangePubSub } from './pubsub.js';
@@ -9,10 +9,8 @@ import type { ChangePubSub } from './pubsub.js';
 export type Services = {
   /** Resolves a host name to its addresses (the URL policy checks every one). */
   lookupHost(hostname: string): Promise<LookupAddress[]>;
-  /** The job queue; the api role inserts attempt jobs on its own transactions. */
-  boss: PgBoss;
-  /** Wakes this process's workers at once (other processes are woken by NOTIFY). */
-  wakeWorkers(): void;
+  /** The delivery engine: publishing, manual actions, webhook changes. Resolvers validate, then call it. */
+  engine: DeliveryEngine;
   /** Changes from every process (LISTEN), for subscriptions. */
   pubSub: ChangePubSub;
   metrics?: Metrics;

@@ -91,7 +91,7 @@ async function deliveriesWithoutJob(pool: pg.Pool): Promise<{ id: string; status
        from deliveries d
       where d.status in ('PENDING', 'RETRYING')
         and not exists (select 1 from pgboss.job j
-                         where j.name = 'delivery_attempt' and j.data->>'deliveryId' = d.id::text and j.state < 'completed')`,
+                         where j.name in ('delivery_attempt', 'delivery_retry') and j.data->>'deliveryId' = d.id::text and j.state < 'completed')`,
   );
   return rows;
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/database.js';
-import { attemptJobs, attemptsOf, createWebhook, onlyDelivery, publish, requestsFor, waitForDelivery, waitUntil } from './helpers/delivery.js';
+import { ATTEMPT_QUEUES, attemptJobs, attemptsOf, createWebhook, onlyDelivery, publish, requestsFor, waitForDelivery, waitUntil } from './helpers/delivery.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 
 const ENGINE = { DELIVERY_TIMEOUT: '1s', JOB_EXPIRY_SLACK: '1s', WORKER_MAINTENANCE_INTERVAL: '1s', WORKER_POLL_INTERVAL: '100ms' };
@@ -35,9 +35,9 @@ async function ownReceiver(): Promise<Receiver> {
   return receiver;
 }
 
-/** Deletes the delivery's live attempt jobs, as the brief's operator would; returns how many there were. */
+/** Deletes the delivery's live attempt jobs (first attempts and retries), as the brief's operator would; returns how many there were. */
 async function deleteLiveJobs(deliveryId: string): Promise<number> {
-  const { rowCount } = await api.db.pool.query(`delete from pgboss.job where name = 'delivery_attempt' and data->>'deliveryId' = $1 and state < 'completed'`, [deliveryId]);
+  const { rowCount } = await api.db.pool.query(`delete from pgboss.job where name = any($2::text[]) and data->>'deliveryId' = $1 and state < 'completed'`, [deliveryId, ATTEMPT_QUEUES]);
   return rowCount ?? 0;
 }
 

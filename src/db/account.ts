@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { formatApiKey, hashApiKey } from '../domain/api-key.js';
 import { newId } from './ids.js';
-import type { Queryable } from '../delivery/jobs.js';
+import type { Queryable } from './queryable.js';
 
 export type AccountSummary = { id: string; name: string; maxWebhooks: number | null };
 

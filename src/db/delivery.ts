@@ -1,134 +1,198 @@
-// SQL of the delivery engine: creating deliveries, loading one for an attempt, recording the attempt's outcome.
-import type { Queryable } from '../delivery/jobs.js';
-import type { SecretBox } from '../domain/secret-box.js';
-import { DELIVERY_CHANNEL } from './notifications.js';
+// SQL of the delivery engine's worker side: loading a batch of deliveries for their attempts, recording the outcomes
+// of many attempts in one statement, disabling webhooks, failing what they had queued, and the manual actions' rows.
+import type { Queryable } from './queryable.js';
+import type { DeliveryStatusValue, Notification } from './notifications.js';
 
-export type NewDelivery = { id: string; accountId: string; webhookId: string; eventId: string; eventType: string; body: string };
+export type AttemptTrigger = 'AUTOMATIC' | 'MANUAL';
 
 export type DeliveryForAttempt = {
   id: string;
   account_id: string;
-  status: 'PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED';
+  status: DeliveryStatusValue;
   attempt_count: number;
+  automatic_attempts: number;
+  next_attempt_trigger: AttemptTrigger;
   archived: boolean;
   body: string | null;
+  event_id: string;
+  event_type: string;
   webhook_id: string;
   url: string;
   http_method: 'POST' | 'PUT' | 'PATCH';
   active: boolean;
   deleted_at: Date | null;
+  /** Encrypted (secret-box); the worker decrypts. */
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
   rate_limit_per_second: number | null;
+  /** Values encrypted. */
   headers: { name: string; value: string }[];
 };
 
-/** Secrets and header values come back decrypted, for signing and sending only. */
-export async function loadDeliveryForAttempt(client: Queryable, deliveryId: string, box: SecretBox): Promise<DeliveryForAttempt | null> {
+/** The deliveries of a batch of jobs with what their attempts need of the webhook, in one query. */
+export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: readonly string[]): Promise<DeliveryForAttempt[]> {
   const { rows } = await client.query<DeliveryForAttempt>({
-    name: 'delivery-for-attempt',
-    text: `select d.id, d.account_id, d.status, d.attempt_count, d.archived, d.body,
+    name: 'deliveries-for-attempt',
+    text: `select d.id, d.account_id, d.status, d.attempt_count, d.automatic_attempts, d.next_attempt_trigger, d.archived, d.body,
+            d.event_id, d.event_type,
             w.id as webhook_id, w.url, w.http_method, w.active, w.deleted_at, w.secret, w.previous_secret,
             w.previous_secret_expires_at, w.rate_limit_per_second,
             coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)
                         from webhook_headers h where h.webhook_id = w.id), '[]'::json) as headers
        from deliveries d join webhooks w on w.id = d.webhook_id
-      where d.id = $1`,
-    values: [deliveryId],
+      where d.id = any($1::uuid[])`,
+    values: [deliveryIds],
   });
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    ...row,
-    secret: box.decrypt(row.secret),
-    previous_secret: row.previous_secret === null ? null : box.decrypt(row.previous_secret),
-    headers: row.headers.map((header) => ({ name: header.name, value: box.decrypt(header.value) })),
-  };
+  return rows;
 }
 
 export type AttemptRecord = {
   id: string;
   deliveryId: string;
+  webhookId: string;
   number: number;
-  trigger: 'AUTOMATIC' | 'MANUAL';
+  trigger: AttemptTrigger;
   startedAt: Date;
   durationMs: number | null;
   responseStatus: number | null;
   responseBody: string | null;
   error: string | null;
   requestHeaders: Record<string, string> | null;
+  succeeded: boolean;
+  /** The delivery after this attempt. */
+  status: DeliveryStatusValue;
+  /** RETRYING: the next attempt this long after the outcome is recorded. */
+  retryDelayMs: number | null;
+  failureReason: string | null;
+  automaticAttempts: number;
 };
 
-/** Returns false when this attempt number was already recorded (a job re-run after a crash): nothing is written. */
-export async function insertAttempt(client: Queryable, attempt: AttemptRecord): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `insert into delivery_attempts (id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
-     on conflict (delivery_id, number) do nothing`,
-    [attempt.id, attempt.deliveryId, attempt.number, attempt.trigger, attempt.startedAt, attempt.durationMs, attempt.responseStatus, attempt.responseBody, attempt.error, attempt.requestHeaders ? JSON.stringify(attempt.requestHeaders) : null],
-  );
-  return rowCount === 1;
-}
+export type WebhookCount = { id: string; failure_count: number; active: boolean };
 
-export async function markDeliveryRetrying(client: Queryable, deliveryId: string, attemptNumber: number, responseStatus: number | null, nextAttemptAt: Date, reason: string): Promise<void> {
-  await client.query(
-    `update deliveries set status = 'RETRYING', attempt_count = $2, last_response_status = $3, next_attempt_at = $4,
-            failure_reason = $5, updated_at = now()
-      where id = $1`,
-    [deliveryId, attemptNumber, responseStatus, nextAttemptAt, reason],
-  );
-}
-
-export async function markDeliveryFailed(client: Queryable, deliveryId: string, reason: string, attempt?: { number: number; responseStatus: number | null }): Promise<void> {
-  await client.query(
-    `update deliveries set status = 'FAILED', failure_reason = $2, next_attempt_at = null, updated_at = now(),
-            attempt_count = coalesce($3, attempt_count), last_response_status = coalesce($4, last_response_status)
-      where id = $1`,
-    [deliveryId, reason, attempt?.number ?? null, attempt?.responseStatus ?? null],
-  );
-}
+export type RecordedAttempts = {
+  /** Webhooks whose consecutive-failure count changed, as they are now: for the disable decision. */
+  webhooks: WebhookCount[];
+  /** Deliveries now RETRYING, with when: their retry jobs are due then. */
+  retrying: { id: string; next_attempt_at: Date }[];
+};
 
 /**
- * Counts one more consecutive failure; disables the webhook when it reaches the threshold (or at once, for 410 Gone).
- * Returns whether this call disabled it, and whether the webhook is still active (another attempt, or an admin, may
- * have disabled it while this one was in flight).
+ * The outcomes of many attempts in one statement (atomic on its own, one round trip): the attempt rows, each
+ * delivery's new state, and each webhook's consecutive-failure count (reset by a success, plus the failures after
+ * the batch's last success). An attempt number recorded before (a job re-run after a crash) writes nothing and is
+ * not counted. A delivery that finished meanwhile by other means (its webhook was disabled or deleted while the
+ * attempt was in flight, failing it) keeps that end unless this attempt succeeded: it was delivered.
  */
-export async function recordWebhookFailure(
-  client: Queryable,
-  webhookId: string,
-  disableAfter: number,
-  disableNowReason: string | null,
-): Promise<{ disabled: boolean; active: boolean }> {
-  const { rows } = await client.query<{ disabled: boolean; active: boolean }>(
-    `with before as (
-       select id, active, (active and ($3::text is not null or failure_count + 1 >= $2)) as disabling
-         from webhooks where id = $1 for update
+export async function recordAttempts(client: Queryable, records: readonly AttemptRecord[], notifications: readonly Notification[] = []): Promise<RecordedAttempts> {
+  if (records.length === 0) return { webhooks: [], retrying: [] };
+  const { rows } = await client.query<{ webhooks: WebhookCount[]; retrying: { id: string; next_attempt_at: string }[] }>({
+    name: 'record-attempts',
+    text: `with input as (
+       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::"AttemptTrigger"[], $6::timestamptz[], $7::int[], $8::int[],
+                            $9::text[], $10::text[], $11::jsonb[], $12::bool[], $13::"DeliveryStatus"[], $14::int[], $15::text[], $16::int[])
+              with ordinality as t(attempt_id, delivery_id, webhook_id, number, trigger, started_at, duration_ms, response_status,
+                                   response_body, error, request_headers, succeeded, status, retry_delay_ms, failure_reason, automatic_attempts, ord)
+     ), attempt as (
+       insert into delivery_attempts (id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers)
+       select attempt_id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers from input
+       on conflict (delivery_id, number) do nothing
+       returning delivery_id, number
+     ), recorded as (
+       select i.* from input i join attempt a on a.delivery_id = i.delivery_id and a.number = i.number
+     ), delivery as (
+       update deliveries d set
+              status = case when r.succeeded or d.status in ('PENDING', 'RETRYING') then r.status else d.status end,
+              next_attempt_at = case when r.succeeded or d.status in ('PENDING', 'RETRYING') then now() + r.retry_delay_ms * interval '1 millisecond' end,
+              failure_reason = case when r.succeeded or d.status in ('PENDING', 'RETRYING') then r.failure_reason else d.failure_reason end,
+              attempt_count = r.number, last_response_status = r.response_status, automatic_attempts = r.automatic_attempts,
+              delivered_at = case when r.succeeded then now() else d.delivered_at end,
+              next_attempt_trigger = 'AUTOMATIC', updated_at = now()
+         from recorded r
+        where d.id = r.delivery_id
+       returning d.id, d.status, d.next_attempt_at
+     ), counted as (
+       select webhook_id, bool_or(succeeded) as any_success,
+              count(*) filter (where not succeeded and ord > coalesce(last_success, 0))::int as failures_after
+         from (select r.*, max(ord) filter (where succeeded) over (partition by webhook_id) as last_success from recorded r) x
+        group by webhook_id
+     ), webhook as (
+       update webhooks w set failure_count = (case when c.any_success then 0 else w.failure_count end) + c.failures_after
+         from counted c
+        where w.id = c.webhook_id and (c.failures_after > 0 or w.failure_count <> 0)
+       returning w.id, w.failure_count, w.active
+     ), notified as (
+       -- The changes' notifications in the same statement: sent if and only if it commits.
+       select count(*)::int as sent from (select pg_notify(c, p) from unnest($17::text[], $18::text[]) as n(c, p)) x
      )
-     update webhooks w set
-        failure_count = w.failure_count + 1,
-        active = case when b.disabling then false else w.active end,
-        disabled_reason = case when b.disabling
-                               then coalesce($3::text, 'disabled after ' || (w.failure_count + 1) || ' consecutive failed attempts')
-                               else w.disabled_reason end,
-        updated_at = case when b.disabling then now() else w.updated_at end
-       from before b
-      where w.id = b.id
-      returning b.disabling as disabled, w.active`,
-    [webhookId, disableAfter, disableNowReason],
-  );
-  return { disabled: rows[0]?.disabled ?? false, active: rows[0]?.active ?? false };
+     -- One row whose two subqueries are always evaluated (a join with an empty side could skip the notifications).
+     select coalesce((select json_agg(webhook) from webhook), '[]'::json) as webhooks,
+            coalesce((select json_agg(json_build_object('id', id, 'next_attempt_at', next_attempt_at)) from delivery where status = 'RETRYING'), '[]'::json) as retrying,
+            (select sent from notified) as sent`,
+    values: [
+      records.map((r) => r.id),
+      records.map((r) => r.deliveryId),
+      records.map((r) => r.webhookId),
+      records.map((r) => r.number),
+      records.map((r) => r.trigger),
+      records.map((r) => r.startedAt),
+      records.map((r) => r.durationMs),
+      records.map((r) => r.responseStatus),
+      records.map((r) => r.responseBody),
+      records.map((r) => r.error),
+      records.map((r) => (r.requestHeaders ? JSON.stringify(r.requestHeaders) : null)),
+      records.map((r) => r.succeeded),
+      records.map((r) => r.status),
+      records.map((r) => r.retryDelayMs),
+      records.map((r) => r.failureReason),
+      records.map((r) => r.automaticAttempts),
+      notifications.map((n) => n.channel),
+      notifications.map((n) => n.payload),
+    ],
+  });
+  const row = rows[0];
+  return {
+    webhooks: row?.webhooks ?? [],
+    retrying: (row?.retrying ?? []).map((delivery) => ({ id: delivery.id, next_attempt_at: new Date(delivery.next_attempt_at) })),
+  };
 }
 
-/** A disabled webhook's queued deliveries fail (their jobs find them FAILED and do nothing). Returns their ids. */
-export async function failQueuedDeliveries(client: Queryable, webhookId: string, reason: string): Promise<string[]> {
-  const { rows } = await client.query<{ id: string }>(
-    `update deliveries set status = 'FAILED', failure_reason = $2, next_attempt_at = null, updated_at = now()
-      where webhook_id = $1 and status in ('PENDING', 'RETRYING')
-      returning id`,
-    [webhookId, reason],
+/** Ends deliveries unsent (their webhook went away, they were archived…). Returns those it changed. */
+export async function failDeliveries(client: Queryable, failures: readonly { deliveryId: string; reason: string }[]) {
+  if (failures.length === 0) return [];
+  const { rows } = await client.query<{ id: string; account_id: string; webhook_id: string }>(
+    `update deliveries d set status = 'FAILED', failure_reason = f.reason, next_attempt_at = null, updated_at = now()
+       from unnest($1::uuid[], $2::text[]) as f(id, reason)
+      where d.id = f.id and d.status in ('PENDING', 'RETRYING')
+     returning d.id, d.account_id, d.webhook_id`,
+    [failures.map((f) => f.deliveryId), failures.map((f) => f.reason)],
   );
-  return rows.map((row) => row.id);
+  return rows;
+}
+
+/** Disables webhooks that are still active; returns those this call disabled. */
+export async function disableWebhooks(client: Queryable, webhooks: readonly { id: string; reason: string }[]) {
+  if (webhooks.length === 0) return [];
+  const { rows } = await client.query<{ id: string; account_id: string }>(
+    `update webhooks w set active = false, disabled_reason = d.reason, updated_at = now()
+       from unnest($1::uuid[], $2::text[]) as d(id, reason)
+      where w.id = d.id and w.active
+     returning w.id, w.account_id`,
+    [webhooks.map((w) => w.id), webhooks.map((w) => w.reason)],
+  );
+  return rows;
+}
+
+/** A webhook that stops receiving fails its queued deliveries (their jobs find them FAILED and do nothing). */
+export async function failQueuedDeliveries(client: Queryable, webhookIds: readonly string[], reason: string) {
+  if (webhookIds.length === 0) return [];
+  const { rows } = await client.query<{ id: string; account_id: string; webhook_id: string }>(
+    `update deliveries set status = 'FAILED', failure_reason = $2, next_attempt_at = null, updated_at = now()
+      where webhook_id = any($1::uuid[]) and status in ('PENDING', 'RETRYING')
+      returning id, account_id, webhook_id`,
+    [webhookIds, reason],
+  );
+  return rows;
 }
 
 /**
@@ -150,54 +214,52 @@ export async function deleteOldRateWindows(client: Queryable): Promise<void> {
   await client.query(`delete from webhook_rate_windows where window_start < now() - interval '1 minute'`);
 }
 
-/**
- * Deliveries waiting (PENDING/RETRYING) with no attempt job that could still run them: created, retry or active.
- * Only those overdue by `graceMs` are considered, so that a job committing right now is never doubled.
- */
-export async function findStuckDeliveries(client: Queryable, partition: string, graceMs: number, limit: number) {
-  const { rows } = await client.query<{ id: string; attempt_count: number; account_id: string; webhook_id: string }>(
-    `select d.id, d.attempt_count, d.account_id, d.webhook_id
-       from deliveries d
-      where d.status in ('PENDING', 'RETRYING')
-        and coalesce(d.next_attempt_at, d.updated_at) < now() - $1 * interval '1 millisecond'
-        and not exists (select 1 from pgboss.${partition} j
-                         where j.data->>'deliveryId' = d.id::text and j.state < 'completed')
-      order by d.updated_at
+export type WaitingDelivery = { id: string; account_id: string; webhook_id: string; attempt_count: number; next_attempt_trigger: AttemptTrigger };
+
+/** Deliveries waiting (PENDING/RETRYING) whose next attempt is overdue by `graceMs`: candidates for the reconciler. */
+export async function findOverdueDeliveries(client: Queryable, graceMs: number, limit: number): Promise<WaitingDelivery[]> {
+  const { rows } = await client.query<WaitingDelivery>(
+    `select id, account_id, webhook_id, attempt_count, next_attempt_trigger
+       from deliveries
+      where status in ('PENDING', 'RETRYING')
+        and coalesce(next_attempt_at, updated_at) < now() - $1 * interval '1 millisecond'
+      order by updated_at
       limit $2`,
     [graceMs, limit],
   );
   return rows;
 }
 
-/**
- * The whole of a successful attempt in one statement (atomic on its own, one round trip): the attempt row, the
- * delivery's SUCCEEDED, the webhook's failure count reset, and the change notification. Nothing is written when the
- * attempt number was recorded before (a job re-run after a crash). Returns whether it was recorded.
- */
-export async function recordSuccessfulAttempt(client: Queryable, attempt: AttemptRecord & { responseStatus: number }, change: { accountId: string; webhookId: string }): Promise<boolean> {
-  const { rowCount } = await client.query({
-    name: 'record-successful-attempt',
-    text: `with attempt as (
-       insert into delivery_attempts (id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, null, $9::jsonb)
-       on conflict (delivery_id, number) do nothing
-       returning delivery_id
-     ), delivery as (
-       update deliveries set status = 'SUCCEEDED', attempt_count = $3, last_response_status = $7, delivered_at = now(),
-              next_attempt_at = null, failure_reason = null, updated_at = now()
-        where id = (select delivery_id from attempt)
-       returning id
-     ), webhook as (
-       update webhooks set failure_count = 0
-        where id = $10 and failure_count <> 0 and exists (select 1 from delivery)
-       returning id
-     )
-     select pg_notify($11, json_build_object('id', d.id, 'accountId', $12::text, 'webhookId', $10::text, 'status', 'SUCCEEDED')::text)
-       from delivery d`,
-    values: [
-      attempt.id, attempt.deliveryId, attempt.number, attempt.trigger, attempt.startedAt, attempt.durationMs, attempt.responseStatus,
-      attempt.responseBody, attempt.requestHeaders ? JSON.stringify(attempt.requestHeaders) : null, change.webhookId, DELIVERY_CHANNEL, change.accountId,
-    ],
-  });
-  return rowCount === 1;
+export type RetryCandidate = { status: DeliveryStatusValue; archived: boolean; attempt_count: number; webhook_id: string; webhook_active: boolean; webhook_deleted: boolean };
+
+/** The delivery a manual retry is about, locked for the rest of the transaction; null when missing or not the account's. */
+export async function lockDeliveryForRetry(client: Queryable, accountId: string, deliveryId: string): Promise<RetryCandidate | null> {
+  const { rows } = await client.query<RetryCandidate>(
+    `select d.status, d.archived, d.attempt_count, d.webhook_id, w.active as webhook_active, w.deleted_at is not null as webhook_deleted
+       from deliveries d join webhooks w on w.id = d.webhook_id
+      where d.id = $1 and d.account_id = $2 for update of d`,
+    [deliveryId, accountId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Every FAILED, unarchived delivery of the webhook created since `since`, locked, oldest first. */
+export async function lockFailedDeliveries(client: Queryable, accountId: string, webhookId: string, since: Date) {
+  const { rows } = await client.query<{ id: string; attempt_count: number }>(
+    `select id, attempt_count from deliveries
+      where webhook_id = $1 and account_id = $2 and status = 'FAILED' and not archived and created_at >= $3
+      order by created_at for update`,
+    [webhookId, accountId, since],
+  );
+  return rows;
+}
+
+/** Marks deliveries waiting for one more attempt triggered by an account admin. */
+export async function markManualRetry(client: Queryable, deliveryIds: readonly string[]): Promise<void> {
+  await client.query(
+    `update deliveries set status = 'PENDING', manual_retries = manual_retries + 1, next_attempt_at = now(),
+            next_attempt_trigger = 'MANUAL', failure_reason = null, updated_at = now()
+      where id = any($1::uuid[])`,
+    [deliveryIds],
+  );
 }

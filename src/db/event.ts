@@ -1,6 +1,6 @@
-// SQL of publishing: the event row (idempotent per account and key) and the webhooks it may go to.
-import type { Queryable } from '../delivery/jobs.js';
+// SQL of publishing: the webhooks events may go to, and events with their deliveries written many at a time.
 import type { ContextRef, Restriction } from '../domain/restrictions.js';
+import type { Queryable } from './queryable.js';
 
 export type EventRow = {
   id: string;
@@ -27,67 +27,100 @@ export const eventModelOf = (row: EventRow) => ({
   idempotencyKey: row.idempotency_key,
 });
 
-export async function findEventByIdempotencyKey(client: Queryable, accountId: string, idempotencyKey: string) {
-  const { rows } = await client.query<EventRow & { delivery_count: number }>(
-    `select e.id, e.account_id, e.type, e.data, e.context, e.archived, e.occurred_at, e.created_at, e.idempotency_key,
-            (select count(*)::int from deliveries d where d.event_id = e.id) as delivery_count
-       from events e where e.account_id = $1 and e.idempotency_key = $2`,
-    [accountId, idempotencyKey],
-  );
-  return rows[0] ?? null;
+export type EventModel = ReturnType<typeof eventModelOf>;
+
+const EVENT_COLUMNS = 'id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key';
+
+/** The events that first used these idempotency keys, with how many deliveries each made. */
+export async function findEventsByIdempotencyKeys(client: Queryable, keys: readonly { accountId: string; idempotencyKey: string }[]) {
+  if (keys.length === 0) return [];
+  const { rows } = await client.query<EventRow & { delivery_count: number }>({
+    name: 'events-by-idempotency-keys',
+    text: `select ${EVENT_COLUMNS.split(', ').map((column) => `e.${column}`).join(', ')},
+                  (select count(*)::int from deliveries d where d.event_id = e.id) as delivery_count
+             from events e
+             join unnest($1::uuid[], $2::text[]) as k(account_id, idempotency_key)
+               on e.account_id = k.account_id and e.idempotency_key = k.idempotency_key`,
+    values: [keys.map((key) => key.accountId), keys.map((key) => key.idempotencyKey)],
+  });
+  return rows;
 }
 
 export type CandidateWebhook = {
   id: string;
+  account_id: string;
   events: string[];
   send_data: boolean;
   restrictions: Restriction[];
 };
 
-/** Active webhooks of the account with their restrictions, in one query. */
-export async function findActiveWebhooks(client: Queryable, accountId: string): Promise<CandidateWebhook[]> {
+/** Active webhooks of these accounts with their restrictions, in one query. */
+export async function findActiveWebhooks(client: Queryable, accountIds: readonly string[]): Promise<CandidateWebhook[]> {
   const { rows } = await client.query<CandidateWebhook>({
-    name: 'active-webhooks',
-    text: `select w.id, w.events, w.send_data,
+    name: 'active-webhooks-of-accounts',
+    text: `select w.id, w.account_id, w.events, w.send_data,
             coalesce((select json_agg(json_build_object('type', r.type, 'targetId', r.target_id))
                         from webhook_restrictions r where r.webhook_id = w.id), '[]'::json) as restrictions
        from webhooks w
-      where w.account_id = $1 and w.active and w.deleted_at is null`,
-    values: [accountId],
+      where w.account_id = any($1::uuid[]) and w.active and w.deleted_at is null`,
+    values: [accountIds],
   });
   return rows;
 }
 
+export type NewEvent = {
+  id: string;
+  accountId: string;
+  type: string;
+  /** `data` serialised once: stored as is, and spliced into every delivery body. */
+  dataJson: string;
+  context: readonly ContextRef[] | null;
+  occurredAt: Date;
+  idempotencyKey: string | null;
+  createdAt: Date;
+};
+
+export type NewDelivery = { id: string; accountId: string; webhookId: string; eventId: string; eventType: string; body: string; createdAt: Date };
+
 /**
- * The event and its deliveries in one statement (one round trip): the deliveries are written only if the event was
- * (not when its idempotency key was seen before). Not check-then-insert: the unique index decides, so concurrent
- * duplicates wait for the first to commit and then write nothing. Returns the event row, or null for a duplicate key. `createdAt`
- * comes from the caller because the delivery bodies carry it as `triggered_at` and are built before the insert.
+ * Events and their deliveries in one statement (one round trip for a whole batch): an event's deliveries are written
+ * only if the event was, not when its idempotency key was seen before. Not check-then-insert: the unique index
+ * decides, so concurrent duplicates wait for the first to commit and then write nothing. Returns the events written.
  */
-export async function insertEventWithDeliveries(
-  client: Queryable,
-  event: { id: string; accountId: string; type: string; data: unknown; context: readonly ContextRef[] | null; occurredAt: Date; idempotencyKey: string | null; createdAt: Date },
-  deliveries: readonly { id: string; webhookId: string; body: string }[],
-): Promise<EventRow | null> {
+export async function insertEventsWithDeliveries(client: Queryable, events: readonly NewEvent[], deliveries: readonly NewDelivery[]): Promise<EventRow[]> {
+  if (events.length === 0) return [];
   const { rows } = await client.query<EventRow>({
-    name: 'insert-event-with-deliveries',
+    name: 'insert-events-with-deliveries',
     text: `with event as (
        insert into events (id, account_id, type, data, context, occurred_at, idempotency_key, created_at)
-       values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8)
+       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::timestamptz[])
        on conflict (account_id, idempotency_key) do nothing
-       returning id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key
+       returning ${EVENT_COLUMNS}
      ), delivery as (
        insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
-       select t.id, $2, t.webhook_id, $1, $3, t.body, 'PENDING', $8, $8, $8
-         from unnest($9::uuid[], $10::uuid[], $11::text[]) as t(id, webhook_id, body)
-        where exists (select 1 from event)
+       select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.created_at, t.created_at, t.created_at
+         from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[])
+              as t(id, account_id, webhook_id, event_id, event_type, body, created_at)
+        where t.event_id in (select id from event)
      )
      select * from event`,
     values: [
-      event.id, event.accountId, event.type, JSON.stringify(event.data), event.context ? JSON.stringify(event.context) : null,
-      event.occurredAt, event.idempotencyKey, event.createdAt,
-      deliveries.map((d) => d.id), deliveries.map((d) => d.webhookId), deliveries.map((d) => d.body),
+      events.map((e) => e.id),
+      events.map((e) => e.accountId),
+      events.map((e) => e.type),
+      events.map((e) => e.dataJson),
+      events.map((e) => (e.context ? JSON.stringify(e.context) : null)),
+      events.map((e) => e.occurredAt),
+      events.map((e) => e.idempotencyKey),
+      events.map((e) => e.createdAt),
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.accountId),
+      deliveries.map((d) => d.webhookId),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.eventType),
+      deliveries.map((d) => d.body),
+      deliveries.map((d) => d.createdAt),
     ],
   });
-  return rows[0] ?? null;
+  return rows;
 }

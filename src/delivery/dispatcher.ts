@@ -1,25 +1,27 @@
-// Keeps up to `concurrency` attempt jobs in flight. It fetches as soon as it is woken (a NOTIFY from a committing
-// publish, or a slot freeing up) and polls only as a safety net, so a new delivery starts in milliseconds.
-import type PgBoss from 'pg-boss';
+// Keeps up to `concurrency` attempts in flight. It fetches as soon as it is woken (a NOTIFY from a committing
+// publish, or a slot freeing up) and polls only as a safety net, so a new delivery starts in milliseconds; each
+// fetch takes as many jobs as there are free slots, and they are loaded and run as one batch.
 import type { Logger } from '../logger.js';
-import { ATTEMPT_QUEUE, type AttemptJob } from './jobs.js';
+import type { DeliveryQueue, FetchedJob } from '../queue/queue.js';
 
 export type JobDispatcher = {
   wake(): void;
-  /** Stops fetching and waits for the attempts in flight to finish. */
+  /** Stops fetching and waits for the attempts in flight to finish and be recorded. */
   stop(): Promise<void>;
   inFlight(): number;
 };
 
 export function startDispatcher(options: {
-  boss: PgBoss;
+  queue: DeliveryQueue;
   concurrency: number;
   pollIntervalMs: number;
   log: Logger;
-  handle: (job: AttemptJob) => Promise<void>;
+  /** Runs a batch; one promise per job, settled when that job's result is recorded. */
+  runBatch: (jobs: readonly FetchedJob[]) => Promise<Promise<void>[]>;
 }): JobDispatcher {
-  const { boss, concurrency, log } = options;
-  const running = new Set<Promise<void>>();
+  const { queue, concurrency, log } = options;
+  let running = 0;
+  const batches = new Set<Promise<unknown>>();
   let stopping = false;
   let woken = false;
   let wakeSleeper: (() => void) | null = null;
@@ -40,54 +42,50 @@ export function startDispatcher(options: {
       wakeSleeper = done;
     });
 
-  // Finished jobs are completed in batches, one statement for many: the attempt is already recorded, so a crash
-  // before the batch goes out only means the job runs again and finds its attempt recorded.
-  let finished: string[] = [];
-  let flushing: Promise<void> | null = null;
-  const flush = (): Promise<void> => {
-    if (finished.length === 0) return flushing ?? Promise.resolve();
-    const ids = finished;
-    finished = [];
-    const previous = flushing ?? Promise.resolve();
-    const current: Promise<void> = previous
-      .then(() => boss.complete(ATTEMPT_QUEUE, ids))
-      .catch((error: unknown) => log.error({ err: error, jobs: ids.length }, 'completing attempt jobs failed; they will expire and re-run'))
-      .finally(() => {
-        if (flushing === current) flushing = null;
-      });
-    flushing = current;
-    return current;
+  /** A job whose result could not be written goes back to the queue, which runs it again after a back-off. */
+  const giveBack = (job: FetchedJob, error: unknown) => {
+    log.error({ err: error, deliveryId: job.data.deliveryId, jobId: job.id }, 'attempt job failed; it will run again');
+    return queue.fail(job, error instanceof Error ? error.message : String(error)).catch(() => {});
   };
 
-  async function run(job: PgBoss.Job<AttemptJob>): Promise<void> {
-    try {
-      await options.handle(job.data);
-      finished.push(job.id);
-      if (finished.length >= 50) void flush();
-      else setImmediate(() => void flush());
-    } catch (error) {
-      // The job goes back to pg-boss, which retries it after a back-off (e.g. the database was unreachable).
-      log.error({ err: error, deliveryId: job.data.deliveryId, jobId: job.id }, 'attempt job failed; pg-boss will retry it');
-      await boss.fail(ATTEMPT_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) }).catch(() => {});
-    }
+  function start(jobs: FetchedJob[]) {
+    running += jobs.length;
+    const batch = (async () => {
+      let perJob: Promise<void>[];
+      try {
+        perJob = await options.runBatch(jobs);
+      } catch (error) {
+        // The batch could not even be loaded (the database is unreachable): every job goes back.
+        await Promise.all(jobs.map((job) => giveBack(job, error)));
+        running -= jobs.length;
+        wake();
+        return;
+      }
+      await Promise.all(
+        perJob.map((done, index) =>
+          done
+            .catch((error: unknown) => giveBack(jobs[index]!, error))
+            .finally(() => {
+              running--;
+              wake();
+            }),
+        ),
+      );
+    })();
+    batches.add(batch);
+    void batch.finally(() => batches.delete(batch));
   }
 
   const loop = (async () => {
     while (!stopping) {
       woken = false;
-      const free = concurrency - running.size;
+      const free = concurrency - running;
       if (free > 0) {
-        const jobs = await boss.fetch<AttemptJob>(ATTEMPT_QUEUE, { batchSize: free }).catch((error: unknown) => {
+        const jobs = await queue.fetch(free).catch((error: unknown) => {
           log.error({ err: error }, 'fetching attempt jobs failed');
-          return [] as PgBoss.Job<AttemptJob>[];
+          return [] as FetchedJob[];
         });
-        for (const job of jobs) {
-          const task = run(job).finally(() => {
-            running.delete(task);
-            wake();
-          });
-          running.add(task);
-        }
+        if (jobs.length > 0) start(jobs);
         if (jobs.length === free) continue; // there may be more waiting
       }
       if (!woken && !stopping) await sleep(options.pollIntervalMs);
@@ -96,13 +94,12 @@ export function startDispatcher(options: {
 
   return {
     wake,
-    inFlight: () => running.size,
+    inFlight: () => running,
     async stop() {
       stopping = true;
       wake();
       await loop;
-      await Promise.allSettled([...running]);
-      await flush();
+      await Promise.allSettled([...batches]);
     },
   };
 }

@@ -1,14 +1,16 @@
 // The account admin's manual actions: retry one delivery, replay a webhook's failed deliveries, send a test event.
-// Each goes through the same queue and worker as any delivery.
+// Each goes through the same queue and worker as any delivery; a manual attempt waits in the `later` lane, which the
+// workers take first, so that it is not queued behind a backlog of first attempts.
 import type pg from 'pg';
 import { withTransaction } from '../db/client.js';
+import { lockDeliveryForRetry, lockFailedDeliveries, markManualRetry } from '../db/delivery.js';
+import { insertEventsWithDeliveries, type NewDelivery } from '../db/event.js';
 import { newId } from '../db/ids.js';
-import { insertEventWithDeliveries } from '../db/event.js';
+import { deliveryNotifications, notify } from '../db/notifications.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
-import { enqueueAttempts } from './jobs.js';
-import { queueFirstAttempts, type PublishDeps } from './publish.js';
+import type { DeliveryQueue } from '../queue/queue.js';
 
-export type ManualDeps = Pick<PublishDeps, 'pool' | 'boss' | 'wakeWorkers'>;
+export type ManualDeps = { pool: pg.Pool; queue: DeliveryQueue; wakeLocal: () => void };
 
 export class DeliveryStateError extends Error {
   constructor(
@@ -22,13 +24,7 @@ export class DeliveryStateError extends Error {
 /** Re-queues a finished (SUCCEEDED or FAILED) delivery for one MANUAL attempt. */
 export async function retryDelivery(deps: ManualDeps, accountId: string, deliveryId: string): Promise<void> {
   await withTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<{ status: string; archived: boolean; attempt_count: number; webhook_id: string; webhook_active: boolean; webhook_deleted: boolean }>(
-      `select d.status, d.archived, d.attempt_count, d.webhook_id, w.active as webhook_active, w.deleted_at is not null as webhook_deleted
-         from deliveries d join webhooks w on w.id = d.webhook_id
-        where d.id = $1 and d.account_id = $2 for update of d`,
-      [deliveryId, accountId],
-    );
-    const delivery = rows[0];
+    const delivery = await lockDeliveryForRetry(client, accountId, deliveryId);
     if (!delivery) throw new DeliveryStateError('NOT_FOUND', 'Delivery not found');
     if (delivery.archived) throw new DeliveryStateError('ARCHIVED', 'This delivery is archived: its payload was purged after the retention period.');
     if (delivery.status !== 'SUCCEEDED' && delivery.status !== 'FAILED') {
@@ -38,66 +34,59 @@ export async function retryDelivery(deps: ManualDeps, accountId: string, deliver
     // replayFailedDeliveries and sendTestEvent do.
     if (delivery.webhook_deleted) throw new DeliveryStateError('WEBHOOK_INACTIVE', 'The webhook of this delivery was deleted.');
     if (!delivery.webhook_active) throw new DeliveryStateError('WEBHOOK_INACTIVE', 'The webhook of this delivery is disabled: enable it before retrying.');
-    await requeue(deps, client, [{ id: deliveryId, attemptCount: delivery.attempt_count, webhookId: delivery.webhook_id }], accountId);
+    await requeue(deps, client, accountId, [{ id: deliveryId, attemptCount: delivery.attempt_count, webhookId: delivery.webhook_id }]);
   });
-  deps.wakeWorkers?.();
+  deps.wakeLocal();
 }
 
 /** Re-queues every FAILED, unarchived delivery of the webhook created since `since`; returns how many. */
 export async function replayFailedDeliveries(deps: ManualDeps, accountId: string, webhookId: string, since: Date): Promise<number> {
   const count = await withTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<{ id: string; attempt_count: number }>(
-      `select id, attempt_count from deliveries
-        where webhook_id = $1 and account_id = $2 and status = 'FAILED' and not archived and created_at >= $3
-        order by created_at for update`,
-      [webhookId, accountId, since],
-    );
-    await requeue(deps, client, rows.map((row) => ({ id: row.id, attemptCount: row.attempt_count, webhookId })), accountId);
+    const rows = await lockFailedDeliveries(client, accountId, webhookId, since);
+    await requeue(deps, client, accountId, rows.map((row) => ({ id: row.id, attemptCount: row.attempt_count, webhookId })));
     return rows.length;
   });
-  if (count > 0) deps.wakeWorkers?.();
+  if (count > 0) deps.wakeLocal();
   return count;
 }
 
-async function requeue(deps: ManualDeps, client: pg.PoolClient, deliveries: { id: string; attemptCount: number; webhookId: string }[], accountId: string) {
+async function requeue(deps: ManualDeps, client: pg.PoolClient, accountId: string, deliveries: { id: string; attemptCount: number; webhookId: string }[]) {
   if (deliveries.length === 0) return;
-  await client.query(
-    `update deliveries set status = 'PENDING', manual_retries = manual_retries + 1, next_attempt_at = now(),
-            failure_reason = null, updated_at = now()
-      where id = any($1::uuid[])`,
-    [deliveries.map((d) => d.id)],
-  );
-  await enqueueAttempts(
-    deps.boss,
-    client,
-    deliveries.map((d) => ({ deliveryId: d.id, attemptNumber: d.attemptCount + 1, automaticAttempts: 0, trigger: 'MANUAL' as const })),
-    deliveries.map((d) => ({ id: d.id, accountId, webhookId: d.webhookId, status: 'PENDING' as const })),
-  );
+  await markManualRetry(client, deliveries.map((d) => d.id));
+  await deps.queue.enqueue(client, deliveries.map((d) => ({ deliveryId: d.id, attemptNumber: d.attemptCount + 1, lane: 'later' as const })));
+  await notify(client, [
+    { channel: deps.queue.wakeChannel, payload: '' },
+    ...deliveryNotifications(deliveries.map((d) => ({ id: d.id, accountId, webhookId: d.webhookId, status: 'PENDING' as const }))),
+  ]);
 }
 
 /** Publishes a `webhook.test` event to this one webhook (whatever it subscribes to) and returns the delivery id. */
 export async function sendTestEvent(deps: ManualDeps, accountId: string, webhook: { id: string; sendData: boolean }): Promise<string> {
-  const deliveryId = await withTransaction(deps.pool, async (client) => {
-    const eventId = newId();
-    const now = new Date();
-    const data = { id: eventId, message: 'This is a test event sent from Hookstream.', webhookId: webhook.id };
-    const delivery = {
-      id: newId(),
-      accountId,
-      webhookId: webhook.id,
-      eventId,
-      eventType: 'webhook.test',
-      body: buildWebhookBody({ eventType: 'webhook.test', eventId, webhookId: webhook.id, triggeredAt: now, occurredAt: now, data, sendData: webhook.sendData }),
-    };
-    const event = await insertEventWithDeliveries(
+  const eventId = newId();
+  const now = new Date();
+  const data = { id: eventId, message: 'This is a test event sent from Hookstream.', webhookId: webhook.id };
+  const delivery: NewDelivery = {
+    id: newId(),
+    accountId,
+    webhookId: webhook.id,
+    eventId,
+    eventType: 'webhook.test',
+    createdAt: now,
+    body: buildWebhookBody({ eventType: 'webhook.test', eventId, webhookId: webhook.id, triggeredAt: now, occurredAt: now, data, sendData: webhook.sendData }),
+  };
+  await withTransaction(deps.pool, async (client) => {
+    const [event] = await insertEventsWithDeliveries(
       client,
-      { id: eventId, accountId, type: 'webhook.test', data, context: null, occurredAt: now, idempotencyKey: null, createdAt: now },
+      [{ id: eventId, accountId, type: 'webhook.test', dataJson: JSON.stringify(data), context: null, occurredAt: now, idempotencyKey: null, createdAt: now }],
       [delivery],
     );
     if (!event) throw new Error('test event was not inserted');
-    await queueFirstAttempts(deps, client, [delivery]);
-    return delivery.id;
+    await deps.queue.enqueue(client, [{ deliveryId: delivery.id, attemptNumber: 1, lane: 'later' }]);
+    await notify(client, [
+      { channel: deps.queue.wakeChannel, payload: '' },
+      ...deliveryNotifications([{ id: delivery.id, accountId, webhookId: webhook.id, status: 'PENDING' }]),
+    ]);
   });
-  deps.wakeWorkers?.();
-  return deliveryId;
+  deps.wakeLocal();
+  return delivery.id;
 }

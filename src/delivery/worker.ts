@@ -1,156 +1,127 @@
-// One attempt job: load the delivery, sign, send, and record the outcome in one transaction (the attempt row, the
-// delivery's new status, the webhook's failure count, and the next attempt's job). Safe to run twice for the same
-// job: an attempt number that is already recorded is not recorded again.
-import type PgBoss from 'pg-boss';
+// A batch of attempt jobs: load their deliveries in one query, decide for each whether it goes out, sign and send
+// those that do (concurrently, through their channel), decide again from each outcome, and hand the results to the
+// recorder, which writes a whole flush at once (svix-server's worker: Pending → CompletedDispatch, STYLE.md).
+// Running a job twice is safe: an attempt number that is recorded already is neither sent nor recorded again.
 import type pg from 'pg';
-import type { Dispatcher } from 'undici';
-import type { Config } from '../config.js';
-import { withTransaction } from '../db/client.js';
-import {
-  failQueuedDeliveries,
-  insertAttempt,
-  loadDeliveryForAttempt,
-  markDeliveryFailed,
-  markDeliveryRetrying,
-  recordWebhookFailure,
-  recordSuccessfulAttempt,
-  takeRateSlot,
-  type DeliveryForAttempt,
-} from '../db/delivery.js';
+import { loadDeliveriesForAttempt, takeRateSlot, type AttemptRecord, type DeliveryForAttempt } from '../db/delivery.js';
 import { newId } from '../db/ids.js';
-import { notifyDeliveryChanged, notifyWebhookChanged } from '../db/notifications.js';
-import { isRetryAfterStatus, nextRetryDelay, parseRetryAfter } from '../domain/backoff.js';
-import { buildWebhookHeaders } from '../domain/signature.js';
+import { decideAfterAttempt, decideBeforeAttempt, type RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretBox } from '../domain/secret-box.js';
+import { buildWebhookHeaders } from '../domain/signature.js';
 import type { Logger } from '../logger.js';
-import { enqueueAttempts, type AttemptJob, type Queryable } from './jobs.js';
-import { sendWebhook, USER_AGENT, type SendOutcome } from './send.js';
-
-type FailedSend = Extract<SendOutcome, { kind: 'failure' }>;
+import type { FetchedJob } from '../queue/queue.js';
+import { channelOf, type AttemptOutcome, type ChannelKind, type DeliveryChannel } from './channels/channel.js';
+import type { Recorder, Recording } from './recorder.js';
 
 export type WorkerDeps = {
   pool: pg.Pool;
-  boss: PgBoss;
-  config: Config;
-  dispatcher: Dispatcher;
-  log: Logger;
-  /** Decrypts the webhook's secrets and header values. */
+  channels: Partial<Record<ChannelKind, DeliveryChannel>>;
+  policy: RetryPolicy;
+  timeoutMs: number;
   secretBox: SecretBox;
-  /** Told of every HTTP attempt's outcome (metrics). */
-  onAttempt?: (outcome: SendOutcome) => void;
+  recorder: Recorder;
+  log: Logger;
+  /** Told of every attempt's outcome (metrics). */
+  onAttempt?: (outcome: AttemptOutcome) => void;
 };
 
-export const REDACTED = '[redacted]';
+/** Runs a fetched batch; returns one promise per job, settled when its result is recorded (or its job given back). */
+export function createBatchRunner(deps: WorkerDeps) {
+  const secrets = createDecryptCache(deps.secretBox);
 
-export async function processAttempt(deps: WorkerDeps, job: AttemptJob): Promise<void> {
-  const log = deps.log.child({ deliveryId: job.deliveryId, attempt: job.attemptNumber });
-  const delivery = await loadDeliveryForAttempt(deps.pool, job.deliveryId, deps.secretBox);
-  if (!delivery) return log.warn('delivery no longer exists; job dropped');
-  // Already made (the job ran before and its worker died before completing it), or finished by other means.
-  if (delivery.attempt_count >= job.attemptNumber) return log.info('attempt already recorded; job completed');
-  if (delivery.status === 'SUCCEEDED' || delivery.status === 'FAILED') return log.info({ status: delivery.status }, 'delivery already finished');
+  async function runJob(job: FetchedJob, delivery: DeliveryForAttempt | undefined): Promise<void> {
+    if (!delivery) return deps.recorder.add({ kind: 'skip', job }); // deleted with its account
+    const before = decideBeforeAttempt(
+      {
+        status: delivery.status,
+        attemptCount: delivery.attempt_count,
+        archived: delivery.archived || delivery.body === null,
+        webhookActive: delivery.active,
+        webhookDeleted: delivery.deleted_at !== null,
+      },
+      job.data.attemptNumber,
+    );
+    if (before.action === 'skip') return deps.recorder.add({ kind: 'skip', job });
+    if (before.action === 'fail') return deps.recorder.add({ kind: 'unsent', job, deliveryId: delivery.id, reason: before.reason });
 
-  const skipReason = delivery.deleted_at ? 'webhook deleted' : !delivery.active ? 'webhook disabled' : delivery.archived || delivery.body === null ? 'delivery archived' : null;
-  if (skipReason) {
-    await withTransaction(deps.pool, async (client) => {
-      await markDeliveryFailed(client, delivery.id, skipReason);
-      await notifyDeliveryChanged(client, [{ id: delivery.id, accountId: delivery.account_id, webhookId: delivery.webhook_id, status: 'FAILED' }]);
-    });
-    return log.info({ reason: skipReason }, 'delivery not sent');
-  }
-
-  if (delivery.rate_limit_per_second) {
-    // Over the webhook's rate limit: the attempt waits in the queue for the next second, holding no worker slot.
-    const nextWindow = await takeRateSlot(deps.pool, delivery.webhook_id, delivery.rate_limit_per_second);
-    if (nextWindow) {
-      await withTransaction(deps.pool, (client) => enqueueAttempts(deps.boss, client, [{ ...job, startAfter: nextWindow }]));
-      return log.debug({ until: nextWindow }, 'rate limited; attempt waits in the queue');
+    if (delivery.rate_limit_per_second) {
+      // Over the webhook's rate limit: the attempt waits in the queue for the next second, holding no worker slot.
+      const nextWindow = await takeRateSlot(deps.pool, delivery.webhook_id, delivery.rate_limit_per_second);
+      if (nextWindow) return deps.recorder.add({ kind: 'requeue', job, next: { ...job.data, lane: 'later', runAt: nextWindow } });
     }
+    return deps.recorder.add(await attempt(job, delivery));
   }
-  const startedAt = new Date();
-  const headers = buildRequestHeaders(delivery, startedAt);
-  const outcome = await sendWebhook(deps.dispatcher, {
-    url: delivery.url,
-    method: delivery.http_method,
-    headers,
-    body: delivery.body!,
-    timeoutMs: deps.config.deliveryTimeoutMs,
-    allowPrivateTargets: deps.config.allowPrivateTargets,
-  });
-  deps.onAttempt?.(outcome);
-  log.debug({ outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
 
-  const attempt = {
-    id: newId(),
-    deliveryId: delivery.id,
-    number: job.attemptNumber,
-    trigger: job.trigger,
-    startedAt,
-    durationMs: outcome.durationMs,
-    responseStatus: outcome.status,
-    responseBody: outcome.body,
-    error: outcome.kind === 'failure' ? outcome.error : null,
-    requestHeaders: redactHeaders(headers, delivery),
-  };
-  // The common case, a success, is one statement; a failure decides retries and disabling in a transaction.
-  if (outcome.kind === 'success') {
-    await recordSuccessfulAttempt(deps.pool, { ...attempt, responseStatus: outcome.status }, { accountId: delivery.account_id, webhookId: delivery.webhook_id });
-    return;
+  async function attempt(job: FetchedJob, delivery: DeliveryForAttempt): Promise<Recording> {
+    const startedAt = new Date();
+    const channel = deps.channels[channelOf(delivery.url)];
+    const outcome: AttemptOutcome = channel
+      ? await channel.send({
+          deliveryId: delivery.id,
+          eventType: delivery.event_type,
+          url: delivery.url,
+          method: delivery.http_method,
+          body: delivery.body!,
+          signatureHeaders: { ...signatureHeaders(delivery, startedAt) },
+          customHeaders: delivery.headers.map((header) => ({ name: header.name, value: secrets.decrypt(header.value) })),
+          timeoutMs: deps.timeoutMs,
+        })
+      : { kind: 'failure', status: null, responseBody: null, durationMs: 0, request: {}, error: `no ${channelOf(delivery.url)} channel is configured`, retryAfterMs: null, permanent: true, disableReason: null };
+    deps.onAttempt?.(outcome);
+    const trigger = delivery.next_attempt_trigger;
+    // A retry's delay counts from when its outcome is recorded (Retry-After dates: from when the answer came).
+    const decision = decideAfterAttempt(outcome, { trigger, automaticAttempts: delivery.automatic_attempts, webhookActive: delivery.active }, deps.policy);
+    const verdict = decision.delivery;
+    const record: AttemptRecord = {
+      id: newId(),
+      deliveryId: delivery.id,
+      webhookId: delivery.webhook_id,
+      number: job.data.attemptNumber,
+      trigger,
+      startedAt,
+      durationMs: outcome.durationMs,
+      responseStatus: outcome.status,
+      responseBody: outcome.responseBody,
+      error: outcome.kind === 'failure' ? outcome.error : null,
+      requestHeaders: outcome.request,
+      succeeded: outcome.kind === 'success',
+      status: verdict.status,
+      retryDelayMs: verdict.status === 'RETRYING' ? verdict.delayMs : null,
+      failureReason: verdict.status === 'FAILED' ? verdict.reason : outcome.kind === 'failure' ? outcome.error : null,
+      automaticAttempts: verdict.automaticAttempts,
+    };
+    deps.log.debug({ deliveryId: delivery.id, attempt: record.number, outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
+    return { kind: 'attempt', job, accountId: delivery.account_id, record, goneReason: decision.webhook.disableReason };
   }
-  await withTransaction(deps.pool, async (client) => {
-    const recorded = await insertAttempt(client, attempt);
-    if (!recorded) return;
-    // Retry-After dates count from when the answer came, not from when the attempt started.
-    await recordFailure(deps, client, delivery, job, outcome, new Date());
-  });
+
+  /** Standard Webhooks headers signed with every valid secret: the current one and, for 24 h after a rotation, the old. */
+  function signatureHeaders(delivery: DeliveryForAttempt, now: Date): Record<string, string> {
+    const valid = [secrets.decrypt(delivery.secret)];
+    if (delivery.previous_secret && delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > now) valid.push(secrets.decrypt(delivery.previous_secret));
+    return { ...buildWebhookHeaders({ msgId: delivery.id, timestampSeconds: Math.floor(now.getTime() / 1000), body: delivery.body!, secrets: valid }) };
+  }
+
+  return async function runBatch(jobs: readonly FetchedJob[]): Promise<Promise<void>[]> {
+    const deliveries = new Map((await loadDeliveriesForAttempt(deps.pool, jobs.map((job) => job.data.deliveryId))).map((row) => [row.id, row]));
+    return jobs.map((job) => runJob(job, deliveries.get(job.data.deliveryId)));
+  };
 }
 
-/** Standard Webhooks headers signed with every valid secret: the current one and, for 24 h after a rotation, the old. */
-function buildRequestHeaders(delivery: DeliveryForAttempt, now: Date): Record<string, string> {
-  const secrets = [delivery.secret];
-  if (delivery.previous_secret && delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > now) {
-    secrets.push(delivery.previous_secret);
-  }
-  const custom = Object.fromEntries(delivery.headers.map((header) => [header.name, header.value]));
+/**
+ * Decrypted secrets and header values by their stored form: each stored value has a nonce of its own, so the
+ * ciphertext names the plaintext exactly, and a rotated secret is simply a new entry.
+ */
+function createDecryptCache(box: SecretBox, limit = 10_000) {
+  const cache = new Map<string, string>();
   return {
-    ...custom,
-    'user-agent': USER_AGENT,
-    'content-type': 'application/json',
-    ...buildWebhookHeaders({ msgId: delivery.id, timestampSeconds: Math.floor(now.getTime() / 1000), body: delivery.body!, secrets }),
+    decrypt(stored: string): string {
+      let plain = cache.get(stored);
+      if (plain === undefined) {
+        plain = box.decrypt(stored);
+        if (cache.size >= limit) cache.clear();
+        cache.set(stored, plain);
+      }
+      return plain;
+    },
   };
-}
-
-/** What the attempt record keeps of the request: custom header values (often credentials) never. */
-function redactHeaders(headers: Record<string, string>, delivery: DeliveryForAttempt): Record<string, string> {
-  const custom = new Set(delivery.headers.map((header) => header.name));
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, custom.has(name) ? REDACTED : value]));
-}
-
-/** A failed attempt: count it against the webhook, then retry per the schedule or give up. */
-async function recordFailure(deps: WorkerDeps, client: Queryable, delivery: DeliveryForAttempt, job: AttemptJob, outcome: FailedSend, now: Date) {
-  const change = { id: delivery.id, accountId: delivery.account_id, webhookId: delivery.webhook_id };
-  // Standard Webhooks: 410 Gone means the endpoint is gone for good; stop sending to it at once.
-  const gone = outcome.status === 410;
-  const { disabled, active } = await recordWebhookFailure(client, delivery.webhook_id, deps.config.disableAfterFailures, gone ? 'endpoint answered 410 Gone' : null);
-  const automaticAttempts = job.automaticAttempts + (job.trigger === 'AUTOMATIC' ? 1 : 0);
-  const retryAfterMs = outcome.status !== null && isRetryAfterStatus(outcome.status) ? parseRetryAfter(outcome.retryAfter, now) : null;
-  // A manual retry is one attempt, as in Svix's "resend": it does not restart the schedule. A webhook disabled while
-  // this attempt was in flight has already failed its queued deliveries, this one among them: it stays FAILED.
-  const delay = !active || job.trigger === 'MANUAL' ? null : nextRetryDelay({ retrySchedule: deps.config.retrySchedule, attemptNumber: automaticAttempts, retryAfterMs });
-  if (delay === null) {
-    await markDeliveryFailed(client, delivery.id, active ? outcome.error : `${outcome.error}; webhook disabled`, { number: job.attemptNumber, responseStatus: outcome.status });
-  } else {
-    const nextAttemptAt = new Date(Date.now() + delay);
-    await markDeliveryRetrying(client, delivery.id, job.attemptNumber, outcome.status, nextAttemptAt, outcome.error);
-    await enqueueAttempts(deps.boss, client, [
-      { deliveryId: delivery.id, attemptNumber: job.attemptNumber + 1, automaticAttempts, trigger: 'AUTOMATIC', startAfter: nextAttemptAt },
-    ]);
-  }
-  await notifyDeliveryChanged(client, [{ ...change, status: delay === null ? 'FAILED' : 'RETRYING' }]);
-  if (disabled) {
-    const failed = await failQueuedDeliveries(client, delivery.webhook_id, 'webhook disabled');
-    await notifyDeliveryChanged(client, failed.map((id) => ({ id, accountId: delivery.account_id, webhookId: delivery.webhook_id, status: 'FAILED' as const })));
-    await notifyWebhookChanged(client, { id: delivery.webhook_id, accountId: delivery.account_id });
-    deps.log.warn({ webhookId: delivery.webhook_id, deliveryId: delivery.id }, 'webhook disabled after failed attempts');
-  }
 }

@@ -1,6 +1,6 @@
 // Deliveries and their attempts: the call history, its filters, per-webhook stats and the manual actions.
 import type { Context } from '../context.js';
-import { DeliveryStateError, replayFailedDeliveries, retryDelivery, sendTestEvent } from '../delivery/manual.js';
+import { DeliveryStateError } from '../delivery/engine.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import { AttemptTrigger as AttemptTriggerValues, DeliveryStatus as DeliveryStatusValues } from '../generated/prisma/enums.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -215,8 +215,6 @@ function mapStateError(error: unknown): never {
   throw error;
 }
 
-const engineDeps = (ctx: Context) => ({ pool: ctx.db.pool, boss: ctx.services.boss, wakeWorkers: ctx.services.wakeWorkers });
-
 builder.mutationFields((t) => ({
   retryDelivery: t.prismaField({
     type: 'Delivery',
@@ -224,7 +222,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = parseGlobalId(String(args.id), 'Delivery', 'id');
-      await retryDelivery(engineDeps(ctx), ctx.account.id, id).catch(mapStateError);
+      await ctx.services.engine.retry(ctx.account.id, id).catch(mapStateError);
       return ctx.db.prisma.delivery.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -235,7 +233,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.webhookId, 'webhookId');
       if (!webhook.active) throw badInput('webhookId', 'This webhook is disabled: enable it before replaying its deliveries.');
-      return { count: await replayFailedDeliveries(engineDeps(ctx), ctx.account.id, webhook.id, args.since) };
+      return { count: await ctx.services.engine.replay(ctx.account.id, webhook.id, args.since) };
     },
   }),
   sendTestEvent: t.prismaField({
@@ -245,7 +243,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.webhookId, 'webhookId');
       if (!webhook.active) throw badInput('webhookId', 'This webhook is disabled: enable it before sending a test event.');
-      const id = await sendTestEvent(engineDeps(ctx), ctx.account.id, webhook);
+      const id = await ctx.services.engine.sendTest(ctx.account.id, webhook);
       return ctx.db.prisma.delivery.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -1,7 +1,7 @@
 // Events: publishEvent (the platform's entry point), the event node and the event list.
 import type { Context } from '../context.js';
-import { eventModelOf } from '../db/event.js';
-import { publishEvent } from '../delivery/publish.js';
+import type { EventModel } from '../db/event.js';
+import type { PublishInput } from '../delivery/engine.js';
 import { isCatalogType } from '../domain/event-catalog.js';
 import type { ContextRef } from '../domain/restrictions.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
@@ -124,7 +124,7 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
 });
 
 const PublishEventPayload = builder
-  .objectRef<{ event: ReturnType<typeof eventModelOf>; deliveryCount: number; duplicate: boolean }>('PublishEventPayload')
+  .objectRef<{ event: EventModel; deliveryCount: number; duplicate: boolean }>('PublishEventPayload')
   .implement({
     fields: (t) => ({
       // The event as publish wrote it; only relations asked for (its deliveries) are loaded.
@@ -144,39 +144,72 @@ function jsonDepth(value: unknown, limit: number, depth = 0): number {
   return deepest;
 }
 
-/** Checks publishEvent's input; returns the serialised size-checked data's context refs. */
-function validatePublishInput(ctx: Context, input: { type: string; data?: unknown; idempotencyKey?: string | null; context?: { type: ContextRef['type']; id: string }[] | null }) {
-  if (!isCatalogType(input.type)) throw badInput('type', `"${input.type}" is not an event type of the catalog (see the eventTypes query).`);
+type PublishEventArgs = {
+  type: string;
+  data?: unknown;
+  occurredAt?: Date | null;
+  idempotencyKey?: string | null;
+  context?: { type: ContextRef['type']; id: string }[] | null;
+};
+
+/**
+ * Checks one publishEvent input and turns it into the engine's. `prefix` names where it sits (`inputs.3.` in
+ * publishEvents), so that every refusal names the exact field.
+ */
+function validatePublishInput(ctx: Context, input: PublishEventArgs, prefix = ''): PublishInput {
+  const field = (name: string) => `${prefix}${name}`;
+  if (!isCatalogType(input.type)) throw badInput(field('type'), `"${input.type}" is not an event type of the catalog (see the eventTypes query).`);
   if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
-    throw badInput('data', '"data" must be a JSON object: the entity the event is about.');
+    throw badInput(field('data'), '"data" must be a JSON object: the entity the event is about.');
   }
   const size = Buffer.byteLength(JSON.stringify(input.data), 'utf8');
   if (size > ctx.config.maxPayloadBytes) {
-    throw new HookstreamError('PAYLOAD_TOO_LARGE', `"data" is ${size} bytes serialised; the limit is ${ctx.config.maxPayloadBytes} (MAX_PAYLOAD_BYTES).`, { field: 'data', limit: ctx.config.maxPayloadBytes });
+    throw new HookstreamError('PAYLOAD_TOO_LARGE', `"data" is ${size} bytes serialised; the limit is ${ctx.config.maxPayloadBytes} (MAX_PAYLOAD_BYTES).`, {
+      field: field('data'),
+      limit: ctx.config.maxPayloadBytes,
+    });
   }
-  if (jsonDepth(input.data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) throw badInput('data', `"data" is nested more than ${MAX_DATA_DEPTH} levels deep.`);
+  if (jsonDepth(input.data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) throw badInput(field('data'), `"data" is nested more than ${MAX_DATA_DEPTH} levels deep.`);
   if (input.idempotencyKey != null && (input.idempotencyKey.length < 1 || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-    throw badInput('idempotencyKey', `"idempotencyKey" must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
+    throw badInput(field('idempotencyKey'), `"idempotencyKey" must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
   }
-  if (input.context && input.context.length > MAX_CONTEXT_REFS) throw badInput('context', `"context" may hold at most ${MAX_CONTEXT_REFS} entries.`);
+  if (input.context && input.context.length > MAX_CONTEXT_REFS) throw badInput(field('context'), `"context" may hold at most ${MAX_CONTEXT_REFS} entries.`);
   for (const ref of input.context ?? []) {
-    if (ref.id.length < 1 || ref.id.length > 200) throw badInput('context', 'Each context "id" must be 1–200 characters.');
+    if (ref.id.length < 1 || ref.id.length > 200) throw badInput(field('context'), 'Each context "id" must be 1–200 characters.');
   }
-  return input.context && input.context.length > 0 ? input.context : null;
+  return {
+    accountId: ctx.account.id,
+    type: input.type,
+    data: input.data,
+    occurredAt: input.occurredAt ?? new Date(),
+    idempotencyKey: input.idempotencyKey ?? null,
+    context: input.context && input.context.length > 0 ? input.context : null,
+  };
 }
 
-builder.mutationField('publishEvent', (t) =>
-  t.field({
+export const MAX_EVENTS_PER_CALL = 100;
+
+const PublishEventsPayload = builder.objectRef<{ results: { event: EventModel; deliveryCount: number; duplicate: boolean }[] }>('PublishEventsPayload').implement({
+  fields: (t) => ({
+    results: t.field({ type: [PublishEventPayload], description: 'One per input, in input order.', resolve: (payload) => payload.results }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  publishEvent: t.field({
     type: PublishEventPayload,
     description: 'Publishes a domain event: every matching active webhook of the account gets a signed delivery.',
     args: { input: t.arg({ type: PublishEventInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const context = validatePublishInput(ctx, input);
-      const result = await publishEvent(
-        { pool: ctx.db.pool, boss: ctx.services.boss, config: ctx.config, wakeWorkers: ctx.services.wakeWorkers },
-        { accountId: ctx.account.id, type: input.type, data: input.data, occurredAt: input.occurredAt ?? new Date(), idempotencyKey: input.idempotencyKey ?? null, context },
-      );
-      return { event: eventModelOf(result.event), deliveryCount: result.deliveryCount, duplicate: result.duplicate };
+    resolve: (_root, { input }, ctx) => ctx.services.engine.publish(validatePublishInput(ctx, input)),
+  }),
+  publishEvents: t.field({
+    type: PublishEventsPayload,
+    description: `Publishes up to ${MAX_EVENTS_PER_CALL} events in one transaction, all or nothing: a bad item fails the whole call, naming \`inputs.N.field\`.`,
+    args: { inputs: t.arg({ type: [PublishEventInput], required: true }) },
+    resolve: async (_root, { inputs }, ctx) => {
+      if (inputs.length > MAX_EVENTS_PER_CALL) throw badInput('inputs', `"inputs" may hold at most ${MAX_EVENTS_PER_CALL} events.`);
+      const validated = inputs.map((input, index) => validatePublishInput(ctx, input, `inputs.${index}.`));
+      return { results: await ctx.services.engine.publishMany(validated) };
     },
   }),
-);
+}));

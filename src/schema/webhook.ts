@@ -13,9 +13,6 @@ import {
   type WebhookChanges,
 } from '../db/webhook.js';
 import { newId } from '../db/ids.js';
-import { notifyDeliveryChanged, notifyWebhookChanged } from '../db/notifications.js';
-import { withTransaction } from '../db/client.js';
-import { failQueuedDeliveries } from '../db/delivery.js';
 import { generateWebhookSecret } from '../domain/signature.js';
 import { subscribesToBookingEvents } from '../domain/event-match.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
@@ -220,21 +217,13 @@ export async function loadOwnWebhook(ctx: Context, globalId: string | number, fi
   return webhook;
 }
 
-/** Tells every process's `webhookUpdated` subscribers (NOTIFY, after the change committed). */
-async function announceChange(ctx: Context, webhookId: string, secret: string | null): Promise<WebhookPayloadShape> {
-  await notifyWebhookChanged(ctx.db.pool, { id: webhookId, accountId: ctx.account.id });
-  return { webhookId, secret };
-}
-
 /**
- * A webhook that stops receiving (disabled or deleted) fails its waiting deliveries now, as auto-disable does, rather
- * than hours later when their retries come due; replayFailedDeliveries brings them back after re-enabling.
+ * Tells the engine the webhook changed: every process's `webhookUpdated` subscribers hear of it, and a webhook that
+ * stopped receiving (`failQueued`: disabled or deleted) fails its waiting deliveries now.
  */
-async function failQueued(ctx: Context, webhookId: string, reason: string): Promise<void> {
-  await withTransaction(ctx.db.pool, async (client) => {
-    const failed = await failQueuedDeliveries(client, webhookId, reason);
-    await notifyDeliveryChanged(client, failed.map((id) => ({ id, accountId: ctx.account.id, webhookId, status: 'FAILED' as const })));
-  });
+async function announceChange(ctx: Context, webhookId: string, secret: string | null, failQueued?: string): Promise<WebhookPayloadShape> {
+  await ctx.services.engine.webhookChanged(ctx.account.id, webhookId, failQueued ? { failQueued } : {});
+  return { webhookId, secret };
 }
 
 /** Custom header values are often credentials: stored encrypted, like secrets. */
@@ -297,8 +286,7 @@ builder.mutationFields((t) => ({
         }
       }
       await updateWebhookRow(ctx.db.prisma, webhook.id, changes);
-      if (changes.active === false) await failQueued(ctx, webhook.id, 'webhook disabled');
-      return announceChange(ctx, webhook.id, null);
+      return announceChange(ctx, webhook.id, null, changes.active === false ? 'webhook disabled' : undefined);
     },
   }),
 
@@ -308,8 +296,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
       await softDeleteWebhook(ctx.db.prisma, webhook.id);
-      await failQueued(ctx, webhook.id, 'webhook deleted');
-      await notifyWebhookChanged(ctx.db.pool, { id: webhook.id, accountId: ctx.account.id });
+      await announceChange(ctx, webhook.id, null, 'webhook deleted');
       return { deletedId: String(args.id) };
     },
   }),
@@ -321,8 +308,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
       await setWebhookActiveRow(ctx.db.prisma, webhook.id, args.active);
-      if (!args.active) await failQueued(ctx, webhook.id, 'webhook disabled');
-      return announceChange(ctx, webhook.id, null);
+      return announceChange(ctx, webhook.id, null, args.active ? undefined : 'webhook disabled');
     },
   }),
 

@@ -84,7 +84,7 @@ describe('fan-out', () => {
     const deliveries = await deliveriesOfEvent(app.db.pool, event.rawId);
     const jobs = await attemptJobs(app.db.pool, deliveries.map((delivery) => delivery.id));
     expect(jobs.map((job) => job.data.deliveryId).sort()).toEqual(deliveries.map((delivery) => delivery.id).sort());
-    expect(jobs.every((job) => job.data.attemptNumber === 1 && job.data.trigger === 'AUTOMATIC')).toBe(true);
+    expect(jobs.every((job) => job.data.attemptNumber === 1 && job.name === 'delivery_attempt')).toBe(true);
 
     await waitAllFinished(event.rawId);
     const arrived = receiver.requests.slice(before);

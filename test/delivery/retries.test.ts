@@ -184,7 +184,7 @@ describe.concurrent('Retry-After', () => {
     expect(retrying.attempt_count).toBe(1);
     expect(retrying.last_response_status).toBe(first.status);
     const [attempt] = await attemptsOf(app.db.pool, deliveryId);
-    const [, job] = await attemptJobs(app.db.pool, [deliveryId]);
+    const job = (await attemptJobs(app.db.pool, [deliveryId])).find((found) => found.data.attemptNumber === 2);
     // The queued job starts when the delivery says it will.
     expect(job!.start_after.getTime()).toBe(retrying.next_attempt_at!.getTime());
     const delayMs = msBetween(retrying.updated_at, retrying.next_attempt_at!);

@@ -91,18 +91,25 @@ export function waitForDelivery(pool: pg.Pool, deliveryId: string, statuses: Del
   );
 }
 
-export type JobRow = { id: string; state: string; data: { deliveryId: string; attemptNumber: number; automaticAttempts: number; trigger: string }; start_after: Date; created_on: Date };
+export type JobRow = { id: string; name: string; state: string; data: { deliveryId: string; attemptNumber: number }; start_after: Date; created_on: Date };
 
-/** The delivery_attempt jobs of these deliveries, in pg-boss's live table (completed ones stay there for hours). */
+/** Both lanes of the attempt queue: first attempts, and retries / scheduled / manual attempts. */
+export const ATTEMPT_QUEUES = ['delivery_attempt', 'delivery_retry'];
+
+/**
+ * The attempt jobs of these deliveries that are still in pg-boss's table: waiting, active, or failed for good
+ * (a job is deleted once its attempt is recorded).
+ */
 export async function attemptJobs(pool: pg.Pool, deliveryIds: readonly string[]): Promise<JobRow[]> {
   const { rows } = await pool.query<JobRow>(
-    `select id, state::text as state, data, start_after, created_on from pgboss.job
-      where name = 'delivery_attempt' and data->>'deliveryId' = any($1::text[])
+    `select id, name, state::text as state, data, start_after, created_on from pgboss.job
+      where name = any($2::text[]) and data->>'deliveryId' = any($1::text[])
       order by created_on, (data->>'attemptNumber')::int`,
-    [deliveryIds],
+    [deliveryIds, ATTEMPT_QUEUES],
   );
   return rows;
 }
+
 
 export type Counts = { events: number; deliveries: number; attempts: number; jobs: number };
 
@@ -112,7 +119,7 @@ export async function countRows(pool: pg.Pool): Promise<Counts> {
     `select (select count(*)::int from events) as events,
             (select count(*)::int from deliveries) as deliveries,
             (select count(*)::int from delivery_attempts) as attempts,
-            (select count(*)::int from pgboss.job where name = 'delivery_attempt') as jobs`,
+            (select count(*)::int from pgboss.job where name in ('delivery_attempt', 'delivery_retry')) as jobs`,
   );
   return rows[0]!;
 }

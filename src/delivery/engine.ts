@@ -1,0 +1,137 @@
+// The delivery engine's one front door (Convoy hands each handler a deps struct; graphql-hive keeps resolvers thin
+// over a manager): app.ts builds it once, the request context carries it, and resolvers validate and call it. Inside
+// it: publishing with group commit, the manual actions, and, in worker processes, the dispatcher, the batch runner,
+// the recorder, the reconciler and retention. It opens every transaction, sends every notification and is the only
+// user of the queue port.
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { withTransaction } from '../db/client.js';
+import { failQueuedDeliveries } from '../db/delivery.js';
+import { deliveryNotifications, notify, webhookNotifications } from '../db/notifications.js';
+import type { SecretBox } from '../domain/secret-box.js';
+import type { Logger } from '../logger.js';
+import type { DeliveryQueue } from '../queue/queue.js';
+import type { AttemptOutcome, DeliveryChannel } from './channels/channel.js';
+import { createHttpChannel } from './channels/legacy-http.js';
+import { startDispatcher, type JobDispatcher } from './dispatcher.js';
+import { DeliveryStateError, replayFailedDeliveries, retryDelivery, sendTestEvent } from './manual.js';
+import { createPublisher, type PublishInput, type PublishResult } from './publisher.js';
+import { reconcileStuckDeliveries } from './reconciler.js';
+import { createRecorder } from './recorder.js';
+import { archiveOldDeliveries } from './retention.js';
+import { createBatchRunner } from './worker.js';
+
+export { DeliveryStateError };
+export type { PublishInput, PublishResult };
+
+export type DeliveryEngineDeps = {
+  pool: pg.Pool;
+  queue: DeliveryQueue;
+  config: Config;
+  secretBox: SecretBox;
+  log: Logger;
+  /** Told of every attempt's outcome (metrics). */
+  onAttempt?: (outcome: AttemptOutcome) => void;
+};
+
+export type DeliveryEngine = {
+  /** One event: every matching active webhook of its account gets a delivery, committed with its job. */
+  publish(input: PublishInput): Promise<PublishResult>;
+  /** Several events in one transaction, all or nothing; answers in input order. */
+  publishMany(inputs: readonly PublishInput[]): Promise<PublishResult[]>;
+  retry(accountId: string, deliveryId: string): Promise<void>;
+  replay(accountId: string, webhookId: string, since: Date): Promise<number>;
+  sendTest(accountId: string, webhook: { id: string; sendData: boolean }): Promise<string>;
+  /**
+   * A webhook was created or changed (subscribers hear of it); with `failQueued`, it stopped receiving (disabled or
+   * deleted) and its waiting deliveries fail now, as auto-disable does, rather than hours later when their retries
+   * come due.
+   */
+  webhookChanged(accountId: string, webhookId: string, options?: { failQueued?: string }): Promise<void>;
+  /** Worker processes: start taking attempt jobs, sweeping for stranded deliveries, and archiving old ones. */
+  startWorkers(): Promise<void>;
+  /** Wakes this process's workers (a NOTIFY from another process arrived). */
+  wake(): void;
+  inFlight(): number;
+  queueDepth(): Promise<number>;
+  /** Lets publishes and attempts in flight finish and be recorded, then stops the workers. */
+  stop(): Promise<void>;
+};
+
+export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
+  const { pool, queue, config, log } = deps;
+  let dispatcher: JobDispatcher | null = null;
+  const wakeLocal = () => dispatcher?.wake();
+  const publisher = createPublisher({ pool, queue, wakeLocal });
+  const manual = { pool, queue, wakeLocal };
+  const stops: (() => Promise<unknown>)[] = [];
+
+  return {
+    async publish(input) {
+      const [result] = await publisher.publish([input]);
+      return result!;
+    },
+    publishMany: (inputs) => publisher.publish(inputs),
+    retry: (accountId, deliveryId) => retryDelivery(manual, accountId, deliveryId),
+    replay: (accountId, webhookId, since) => replayFailedDeliveries(manual, accountId, webhookId, since),
+    sendTest: (accountId, webhook) => sendTestEvent(manual, accountId, webhook),
+
+    async webhookChanged(accountId, webhookId, options = {}) {
+      await withTransaction(pool, async (client) => {
+        const failed = options.failQueued ? await failQueuedDeliveries(client, [webhookId], options.failQueued) : [];
+        await notify(client, [
+          ...deliveryNotifications(failed.map((row) => ({ id: row.id, accountId, webhookId, status: 'FAILED' as const }))),
+          ...webhookNotifications([{ id: webhookId, accountId }]),
+        ]);
+      });
+    },
+
+    async startWorkers() {
+      const http: DeliveryChannel = createHttpChannel({
+        allowPrivateTargets: config.allowPrivateTargets,
+        connectionsPerOrigin: config.workerConcurrency,
+        timeoutMs: config.deliveryTimeoutMs,
+      });
+      const recorder = createRecorder({ pool, queue, disableAfterFailures: config.disableAfterFailures, log, wakeLocal });
+      const runBatch = createBatchRunner({
+        pool,
+        channels: { HTTP: http },
+        policy: { retrySchedule: config.retrySchedule, disableAfterFailures: config.disableAfterFailures },
+        timeoutMs: config.deliveryTimeoutMs,
+        secretBox: deps.secretBox,
+        recorder,
+        log,
+        ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),
+      });
+      dispatcher = startDispatcher({ queue, concurrency: config.workerConcurrency, pollIntervalMs: config.workerPollIntervalMs, log, runBatch });
+      const running = dispatcher;
+      // In-flight attempts finish (or time out) and are recorded before the sockets close.
+      stops.push(() => http.close(), async () => {
+        await running.stop();
+        await recorder.drain();
+      });
+
+      await queue.schedule({
+        name: 'delivery_retention',
+        cron: '17 * * * *',
+        run: async () => log.info(await archiveOldDeliveries(pool, config.retentionDays), 'retention: archived old deliveries and events'),
+      });
+      // Longer than the queue's own hand-over of a crashed worker's job, so the sweep never doubles a live attempt.
+      const graceMs = config.deliveryTimeoutMs + config.jobExpirySlackMs + 2 * config.workerMaintenanceIntervalMs + 5_000;
+      const sweep = setInterval(() => {
+        reconcileStuckDeliveries({ pool, queue, log }, graceMs).catch((error: unknown) => log.error({ err: error }, 'reconciler failed'));
+      }, config.workerMaintenanceIntervalMs);
+      stops.push(async () => clearInterval(sweep));
+    },
+
+    wake: wakeLocal,
+    inFlight: () => dispatcher?.inFlight() ?? 0,
+    queueDepth: () => queue.depth(),
+
+    async stop() {
+      await publisher.drain();
+      for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'engine shutdown step failed'));
+      stops.length = 0;
+    },
+  };
+}
