@@ -50,7 +50,9 @@ export function describeHttpError(error: unknown, timeoutMs: number, proxied = f
   const code = err.code ?? cause.code ?? '';
   const message = err.message ?? String(error);
   const proxyPrefix = proxied ? 'proxy: ' : '';
-  if (err.name === 'TimeoutError' || err.name === 'AbortError' || cause.name === 'TimeoutError' || TIMEOUT_CODES.has(code)) {
+  // Not `AbortError`: undici names its RequestAbortedError so, and uses it for a proxy's refusal too. The one abort we
+  // cause is the attempt's timeout signal, whose reason is a TimeoutError.
+  if (err.name === 'TimeoutError' || cause.name === 'TimeoutError' || TIMEOUT_CODES.has(code)) {
     return `timeout after ${timeoutMs} ms`;
   }
   if (code === BLOCKED_TARGET_CODE || cause.code === BLOCKED_TARGET_CODE) {
