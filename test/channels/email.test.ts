@@ -102,6 +102,12 @@ describe('the e-mail channel over SMTP', () => {
     expect(outcome).toMatchObject({ kind: 'failure', status: 550, responseBody: '550 Mailbox unavailable', error: 'SMTP 550 Mailbox unavailable', permanent: true });
   });
 
+  it('retries a 503 (bad sequence of commands): a fault of the session, not a refusal of the message', async () => {
+    smtp.reply({ code: 503, message: 'Bad sequence of commands' });
+    const outcome = await channel.send(prepareAttempt({ url: 'mailto:ops@hotel.example' }));
+    expect(outcome).toMatchObject({ kind: 'failure', status: 503, permanent: false });
+  });
+
   it('fails a URL that is not a valid mailto: permanently, without sending', async () => {
     const before = smtp.mails.length;
     const outcome = await channel.send(prepareAttempt({ url: 'mailto:not-an-address' }));
