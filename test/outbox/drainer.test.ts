@@ -144,3 +144,21 @@ it('waits while the service is unreachable and publishes every row once it answe
   expect(events.map((event) => event.deliveries)).toEqual([1, 1]);
   console.log(`attempts per row after the outage: ${rows.map((row) => row.attempts).join(', ')}`);
 });
+
+it('deletes published rows past their retention, and keeps refused and pending ones', async () => {
+  const [published, refused] = await platformTransaction(platform, async (client) => [
+    await saveBooking(client, { accountId, id: 'b-5', status: 'confirmed', type: 'bookings.created' }),
+    await saveBooking(client, { accountId, id: 'b-5', status: 'confirmed', type: 'bookings.unknown' }),
+  ]);
+  await settled([published!, refused!]);
+  const { rows: before } = await platform.query<{ count: number }>('select count(*)::int as count from hookstream_outbox where published_at is null');
+  // A drainer that keeps nothing published: its first quiet pass prunes.
+  drainers.push(await startOutboxDrainer({ databaseUrl: platformUrl(), publish: async () => [], log: createLogger('silent'), retainPublishedMs: 0 }));
+  await waitUntil('published rows to be pruned', async () => {
+    const { rows } = await platform.query<{ count: number }>('select count(*)::int as count from hookstream_outbox where published_at is not null');
+    return rows[0]!.count === 0;
+  });
+  const { rows: after } = await platform.query<{ id: string }>('select id from hookstream_outbox where published_at is null');
+  expect(after).toHaveLength(before[0]!.count);
+  expect(after.map((row) => row.id)).toContain(refused);
+});
