@@ -64,6 +64,8 @@ const PRUNE_INTERVAL_MS = 3_600_000;
 const PRUNE_CHUNK = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 const BASE_BACKOFF_MS = 250;
+/** PostgreSQL's SQLSTATE for a missing table: the outbox was never installed there. */
+const UNDEFINED_TABLE = '42P01';
 
 export async function startOutboxDrainer(options: OutboxDrainerOptions): Promise<OutboxDrainer> {
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
@@ -103,19 +105,24 @@ export async function startOutboxDrainer(options: OutboxDrainerOptions): Promise
       again = true; // rows committed during this pass: look again right after it
       return;
     }
-    if (Date.now() < backoffUntil) return; // the timer ends the back-off
+    const backoffLeftMs = backoffUntil - Date.now();
+    if (backoffLeftMs > 0) {
+      // A NOTIFY during the back-off waits for its end (and a timer may fire a moment early by the wall clock).
+      schedule(backoffLeftMs + 1);
+      return;
+    }
     clearTimeout(timer);
-    running = drainUntilQuiet().then(
-      (nextInMs) => {
+    running = drainUntilQuiet()
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'outbox drainer failed');
+        return pollIntervalMs;
+      })
+      .then((nextInMs) => {
         running = null;
         schedule(nextInMs);
-      },
-      (error: unknown) => {
-        running = null;
-        log.error({ err: error }, 'outbox drainer failed');
-        schedule(pollIntervalMs);
-      },
-    );
+        // A wake that came after the last pass looked (during the prune, say) must not wait for the poll.
+        if (again) wake();
+      });
   }
 
   /** Drains until a pass finds nothing new; returns when to look next. */
@@ -129,7 +136,8 @@ export async function startOutboxDrainer(options: OutboxDrainerOptions): Promise
         failures += 1;
         const delayMs = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.min(failures - 1, 10));
         backoffUntil = Date.now() + delayMs;
-        log.warn({ err: error, failures, retryInMs: delayMs }, 'outbox batch not published; trying again later');
+        if ((error as { code?: string }).code === UNDEFINED_TABLE) log.error({ retryInMs: delayMs }, 'hookstream_outbox does not exist in OUTBOX_DATABASE_URL: run `npm run outbox -- install`');
+        else log.warn({ err: error, failures, retryInMs: delayMs }, 'outbox batch not published; trying again later');
         return delayMs;
       }
     } while (again && !stopping);

@@ -2,9 +2,12 @@
 // booking arrive at the receiver, rolled-back ones never exist, a refused row keeps its error without holding back
 // the rows behind it, the platform's own idempotency key is honoured, and an unreachable service is waited out.
 import pg from 'pg';
+import client from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startOutboxDrainer, type OutboxDrainer } from '../../src/outbox/drainer.js';
+import { installOutbox } from '../../src/outbox/install.js';
+import { registerOutboxMetrics } from '../../src/outbox/metrics.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { closedPort, createWebhook, waitUntil, type CreatedWebhook } from '../helpers/delivery.js';
@@ -107,6 +110,13 @@ it('marks a refused row with its error and publishes the rows of its key behind 
   const events = await hookstreamEvents(ids.map((id) => `outbox:${id}`));
   expect(events.map((event) => event.idempotency_key)).toEqual([`outbox:${ids[0]}`, `outbox:${ids[4]}`]);
   expect(await drainers[0]!.backlog()).toMatchObject({ pending: 0, failed: 3, oldestPendingAt: null });
+  const registry = new client.Registry();
+  registerOutboxMetrics(registry, () => drainers[0]!.backlog());
+  const scrape = await registry.metrics();
+  expect(scrape).toMatch(/^hookstream_outbox_up 1$/m);
+  expect(scrape).toMatch(/^hookstream_outbox_backlog 0$/m);
+  expect(scrape).toMatch(/^hookstream_outbox_refused 3$/m);
+  expect(scrape).toMatch(/^hookstream_outbox_oldest_pending_seconds 0$/m);
 
   // The platform fixes a refused row and clears its error: it is published like any other.
   await platform.query(`update hookstream_outbox set type = 'bookings.updated', error = null where id = $1`, [ids[1]]);
@@ -161,4 +171,28 @@ it('deletes published rows past their retention, and keeps refused and pending o
   const { rows: after } = await platform.query<{ id: string }>('select id from hookstream_outbox where published_at is null');
   expect(after).toHaveLength(before[0]!.count);
   expect(after.map((row) => row.id)).toContain(refused);
+});
+
+it('reports the outbox down until it is installed, then drains it', async () => {
+  const url = await createTestDatabase({ migrate: false });
+  const drainer = await startOutboxDrainer({ databaseUrl: url, publish: graphqlPublishPort({ endpoint: () => endpoint, apiKeys: {} }), log: createLogger('silent'), pollIntervalMs: 200 });
+  drainers.push(drainer);
+  const registry = new client.Registry();
+  registerOutboxMetrics(registry, () => drainer.backlog());
+  expect(await registry.metrics()).toMatch(/^hookstream_outbox_up 0$/m);
+  expect(await registry.metrics()).toMatch(/^hookstream_outbox_backlog Nan$/m);
+
+  await installOutbox(url);
+  const late = new pg.Pool({ connectionString: url });
+  try {
+    const { rows } = await late.query<{ id: string }>(`select hookstream_publish($1, 'bookings.created', '{"id": "b-6"}') as id`, [accountId]);
+    // The drainer's port knows no key for this account: the row is refused, which shows the drainer reached it.
+    await waitUntil('the late row to be handled', async () => {
+      const { rows: handled } = await late.query<{ error: string | null }>('select error from hookstream_outbox where id = $1', [rows[0]!.id]);
+      return handled[0]?.error ?? undefined;
+    });
+    expect(await registry.metrics()).toMatch(/^hookstream_outbox_up 1$/m);
+  } finally {
+    await late.end();
+  }
 });
