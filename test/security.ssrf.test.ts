@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCheckedLookup, createDeliveryAgent } from '../src/delivery/http-agent.js';
-import { sendWebhook } from '../src/delivery/send.js';
+import { createCheckedLookup } from '../src/delivery/channels/http-agent.js';
+import { createHttpClient } from '../src/delivery/channels/http-client.js';
 import { CreateWebhookDocument, WebhookDeliveriesDocument } from '../src/sdk/generated.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/database.js';
@@ -120,16 +120,21 @@ describe('a running service with ALLOW_PRIVATE_TARGETS=false', () => {
   });
 });
 
-describe('the send path on its own (sendWebhook and the checked lookup)', () => {
-  const blockingAgent = createDeliveryAgent({ allowPrivateTargets: false, connectionsPerOrigin: 4, timeoutMs: 2_000 });
-  const permissiveAgent = createDeliveryAgent({ allowPrivateTargets: true, connectionsPerOrigin: 4, timeoutMs: 2_000 });
+describe('the send path on its own (the HTTP channel\'s client and the checked lookup)', () => {
+  const blockingClient = createHttpClient({ allowPrivateTargets: false, connectionsPerOrigin: 4, timeoutMs: 2_000 });
+  const permissiveClient = createHttpClient({ allowPrivateTargets: true, connectionsPerOrigin: 4, timeoutMs: 2_000 });
   afterAll(async () => {
-    await blockingAgent.close();
-    await permissiveAgent.close();
+    await blockingClient.close();
+    await permissiveClient.close();
   });
 
-  const send = (url: string, allowPrivateTargets: boolean) =>
-    sendWebhook(allowPrivateTargets ? permissiveAgent : blockingAgent, { url, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 2_000, allowPrivateTargets });
+  /** One exchange, as an outcome: success (any answer), or the failure's error text. */
+  const send = async (url: string, allowPrivateTargets: boolean) => {
+    const exchange = await (allowPrivateTargets ? permissiveClient : blockingClient).exchange({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 2_000 });
+    return exchange.kind === 'response'
+      ? { kind: 'success' as const, status: exchange.status }
+      : { kind: 'failure' as const, status: null, error: exchange.error };
+  };
 
   it('each spelling does reach the receiver when private targets are allowed (so the refusals mean something)', async () => {
     const before = receiver.requests.length;

@@ -11,8 +11,8 @@ import { deliveryNotifications, notify, webhookNotifications } from '../db/notif
 import type { SecretBox } from '../domain/secret-box.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryQueue } from '../queue/queue.js';
-import type { AttemptOutcome, DeliveryChannel } from './channels/channel.js';
-import { createHttpChannel } from './channels/legacy-http.js';
+import type { AttemptOutcome } from './channels/channel.js';
+import { createChannelSet, type ChannelSetOverrides } from './channels/channel-set.js';
 import { startDispatcher, type JobDispatcher } from './dispatcher.js';
 import { DeliveryStateError, replayFailedDeliveries, retryDelivery, sendTestEvent } from './manual.js';
 import { createPublisher, type PublishInput, type PublishResult } from './publisher.js';
@@ -32,6 +32,8 @@ export type DeliveryEngineDeps = {
   log: Logger;
   /** Told of every attempt's outcome (metrics). */
   onAttempt?: (outcome: AttemptOutcome) => void;
+  /** Test seams of the channels: a made-up DNS, extra trusted CAs. */
+  channels?: ChannelSetOverrides;
 };
 
 export type DeliveryEngine = {
@@ -87,15 +89,11 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     },
 
     async startWorkers() {
-      const http: DeliveryChannel = createHttpChannel({
-        allowPrivateTargets: config.allowPrivateTargets,
-        connectionsPerOrigin: config.workerConcurrency,
-        timeoutMs: config.deliveryTimeoutMs,
-      });
+      const channels = createChannelSet(config, deps.channels);
       const recorder = createRecorder({ pool, queue, disableAfterFailures: config.disableAfterFailures, log, wakeLocal });
       const runBatch = createBatchRunner({
         pool,
-        channels: { HTTP: http },
+        channelFor: channels.channelFor,
         policy: { retrySchedule: config.retrySchedule, disableAfterFailures: config.disableAfterFailures },
         timeoutMs: config.deliveryTimeoutMs,
         secretBox: deps.secretBox,
@@ -106,7 +104,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       dispatcher = startDispatcher({ queue, concurrency: config.workerConcurrency, pollIntervalMs: config.workerPollIntervalMs, log, runBatch });
       const running = dispatcher;
       // In-flight attempts finish (or time out) and are recorded before the sockets close.
-      stops.push(() => http.close(), async () => {
+      stops.push(() => channels.close(), async () => {
         await running.stop();
         await recorder.drain();
       });

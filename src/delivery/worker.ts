@@ -10,12 +10,13 @@ import type { SecretBox } from '../domain/secret-box.js';
 import { buildWebhookHeaders } from '../domain/signature.js';
 import type { Logger } from '../logger.js';
 import type { FetchedJob } from '../queue/queue.js';
-import { channelOf, type AttemptOutcome, type ChannelKind, type DeliveryChannel } from './channels/channel.js';
+import type { AttemptOutcome, DeliveryChannel } from './channels/channel.js';
 import type { Recorder, Recording } from './recorder.js';
 
 export type WorkerDeps = {
   pool: pg.Pool;
-  channels: Partial<Record<ChannelKind, DeliveryChannel>>;
+  /** The channel a webhook URL is delivered through (HTTP, or e-mail for `mailto:`). */
+  channelFor: (url: string) => DeliveryChannel;
   policy: RetryPolicy;
   timeoutMs: number;
   secretBox: SecretBox;
@@ -54,19 +55,16 @@ export function createBatchRunner(deps: WorkerDeps) {
 
   async function attempt(job: FetchedJob, delivery: DeliveryForAttempt): Promise<Recording> {
     const startedAt = new Date();
-    const channel = deps.channels[channelOf(delivery.url)];
-    const outcome: AttemptOutcome = channel
-      ? await channel.send({
-          deliveryId: delivery.id,
-          eventType: delivery.event_type,
-          url: delivery.url,
-          method: delivery.http_method,
-          body: delivery.body!,
-          signatureHeaders: { ...signatureHeaders(delivery, startedAt) },
-          customHeaders: delivery.headers.map((header) => ({ name: header.name, value: secrets.decrypt(header.value) })),
-          timeoutMs: deps.timeoutMs,
-        })
-      : { kind: 'failure', status: null, responseBody: null, durationMs: 0, request: {}, error: `no ${channelOf(delivery.url)} channel is configured`, retryAfterMs: null, permanent: true, disableReason: null };
+    const outcome = await deps.channelFor(delivery.url).send({
+      deliveryId: delivery.id,
+      eventType: delivery.event_type,
+      url: delivery.url,
+      method: delivery.http_method,
+      body: delivery.body!,
+      signatureHeaders: { ...signatureHeaders(delivery, startedAt) },
+      customHeaders: delivery.headers.map((header) => ({ name: header.name, value: secrets.decrypt(header.value) })),
+      timeoutMs: deps.timeoutMs,
+    });
     deps.onAttempt?.(outcome);
     const trigger = delivery.next_attempt_trigger;
     // A retry's delay counts from when its outcome is recorded (Retry-After dates: from when the answer came).

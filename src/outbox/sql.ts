@@ -1,6 +1,6 @@
 // Every statement Hookstream runs in the platform's own PostgreSQL: the install (table, indexes, hookstream_publish)
 // and the drainer's claim / mark / count / prune. Rows are mapped to OutboxRow here, at the edge.
-import type { Queryable } from '../delivery/jobs.js';
+import type { Queryable } from '../db/queryable.js';
 import type { OutboxPublishResult, OutboxRow } from './publish-port.js';
 
 export const OUTBOX_TABLE = 'hookstream_outbox';
