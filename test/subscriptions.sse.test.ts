@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { rawId } from './helpers/graphql.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { waitUntil } from './helpers/ws-client.js';
+import { publicId } from '../src/domain/public-id.js';
 
 type SseMessage = { event: string; data: unknown };
 type SseStream = { status: number; contentType: string | null; messages: SseMessage[]; ended: boolean; close(): void };
@@ -92,7 +93,7 @@ describe('deliveryUpdated over SSE', () => {
         expect(seen.map((item) => item.data!.deliveryUpdated.status)).toEqual(['PENDING', 'SUCCEEDED']);
         expect(seen.every((item) => rawId(item.data!.deliveryUpdated.id, 'Delivery') === deliveryId && item.data!.deliveryUpdated.webhook.id === hook)).toBe(true);
       }
-      expect(receiver.requests.some((request) => request.headers['webhook-id'] === deliveryId)).toBe(true);
+      expect(receiver.requests.some((request) => request.headers['webhook-id'] === publicId('Delivery', deliveryId))).toBe(true);
     } finally {
       all.close();
       filtered.close();

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { withTransaction } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { insertEventWithDeliveries } from '../db/event.js';
+import { publicId } from '../domain/public-id.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import { enqueueAttempts } from './jobs.js';
 import { queueFirstAttempts, type PublishDeps } from './publish.js';
@@ -87,7 +88,7 @@ export async function sendTestEvent(deps: ManualDeps, accountId: string, webhook
       webhookId: webhook.id,
       eventId,
       eventType: 'webhook.test',
-      body: buildWebhookBody({ eventType: 'webhook.test', eventId, webhookId: webhook.id, triggeredAt: now, occurredAt: now, data, sendData: webhook.sendData }),
+      body: buildWebhookBody({ eventType: 'webhook.test', eventId: publicId('Event', eventId), webhookId: publicId('Webhook', webhook.id), triggeredAt: now, occurredAt: now, data, sendData: webhook.sendData }),
     };
     const event = await insertEventWithDeliveries(
       client,

@@ -9,6 +9,7 @@ import { findActiveWebhooks, findEventByIdempotencyKey, insertEventWithDeliverie
 import { newId } from '../db/ids.js';
 import { eventMatches } from '../domain/event-match.js';
 import { passesRestrictions, type ContextRef } from '../domain/restrictions.js';
+import { publicId } from '../domain/public-id.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import { enqueueAttempts } from './jobs.js';
 
@@ -43,8 +44,8 @@ export async function publishEvent(deps: PublishDeps, input: PublishInput): Prom
       eventType: input.type,
       body: buildWebhookBody({
         eventType: input.type,
-        eventId,
-        webhookId: webhook.id,
+        eventId: publicId('Event', eventId),
+        webhookId: publicId('Webhook', webhook.id),
         triggeredAt: createdAt,
         occurredAt: input.occurredAt,
         data: input.data,

@@ -20,6 +20,7 @@ import {
 import { newId } from '../db/ids.js';
 import { notifyDeliveryChanged, notifyWebhookChanged } from '../db/notifications.js';
 import { isRetryAfterStatus, nextRetryDelay, parseRetryAfter } from '../domain/backoff.js';
+import { publicId } from '../domain/public-id.js';
 import { buildWebhookHeaders } from '../domain/signature.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { Logger } from '../logger.js';
@@ -116,7 +117,7 @@ function buildRequestHeaders(delivery: DeliveryForAttempt, now: Date): Record<st
     ...custom,
     'user-agent': USER_AGENT,
     'content-type': 'application/json',
-    ...buildWebhookHeaders({ msgId: delivery.id, timestampSeconds: Math.floor(now.getTime() / 1000), body: delivery.body!, secrets }),
+    ...buildWebhookHeaders({ msgId: publicId('Delivery', delivery.id), timestampSeconds: Math.floor(now.getTime() / 1000), body: delivery.body!, secrets }),
   };
 }
 

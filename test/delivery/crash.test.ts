@@ -9,6 +9,7 @@ import { createTestDatabase } from '../helpers/database.js';
 import { createWebhook, deliveriesOfEvent, gate, publish, waitUntil, type DeliveryRow } from '../helpers/delivery.js';
 import { childEnv } from '../helpers/process.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { publicId } from '../../src/domain/public-id.js';
 
 const EVENTS = 12;
 const DEADLINE_MS = 60_000;
@@ -105,7 +106,7 @@ it('delivers every accepted event after a worker is killed mid-delivery', { time
   );
 
   for (const delivery of settled) {
-    const requests = receiver.requests.filter((request) => request.headers['webhook-id'] === delivery.id);
+    const requests = receiver.requests.filter((request) => request.headers['webhook-id'] === publicId('Delivery', delivery.id));
     expect(requests.length, `requests for delivery ${delivery.id}`).toBeGreaterThanOrEqual(1);
     // Duplicates are the same message: same body bytes, each signed afresh and valid.
     expect(new Set(requests.map((request) => request.body))).toEqual(new Set([delivery.body]));
@@ -113,7 +114,7 @@ it('delivers every accepted event after a worker is killed mid-delivery', { time
   }
   // Every request that was in flight at the kill was sent again.
   for (const deliveryId of inFlightAtKill) {
-    expect(receiver.requests.filter((request) => request.headers['webhook-id'] === deliveryId).length).toBeGreaterThanOrEqual(2);
+    expect(receiver.requests.filter((request) => request.headers['webhook-id'] === publicId('Delivery', deliveryId)).length).toBeGreaterThanOrEqual(2);
   }
   // The attempts the killed worker had under way were never recorded: each delivery's record is 1..n without a gap
   // (an attempt held past DELIVERY_TIMEOUT before the kill is a recorded timeout), the last one its success.
