@@ -1,6 +1,7 @@
 // Entry point: parse the configuration, start the roles asked for, stop cleanly on SIGINT/SIGTERM.
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
 
 let config;
 try {
@@ -11,7 +12,8 @@ try {
   process.exit(1);
 }
 
-const app = await startApp(config).catch((error: unknown) => {
+// Pretty on a developer's terminal, JSON elsewhere (LOG_FORMAT overrides).
+const app = await startApp(config, { logger: createLogger(config) }).catch((error: unknown) => {
   console.error(`Hookstream failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
