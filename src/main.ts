@@ -2,6 +2,7 @@
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { startTelemetry } from './telemetry/index.js';
 
 let config;
 try {
@@ -12,6 +13,9 @@ try {
   process.exit(1);
 }
 
+// Traces before anything else runs, when OTEL_EXPORTER_OTLP_ENDPOINT asks for them (null otherwise).
+const telemetry = startTelemetry(config);
+
 // Pretty on a developer's terminal, JSON elsewhere (LOG_FORMAT overrides).
 const app = await startApp(config, { logger: createLogger(config) }).catch((error: unknown) => {
   console.error(`Hookstream failed to start: ${error instanceof Error ? error.message : String(error)}`);
@@ -21,12 +25,16 @@ const app = await startApp(config, { logger: createLogger(config) }).catch((erro
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     app.log.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .stop()
+      // The last spans go out before the process ends.
+      .then(() => telemetry?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }

@@ -9,6 +9,7 @@ import { ERROR_CODES, HookstreamError } from './errors.js';
 import type { Logger } from './logger.js';
 import { createPortalSessionRulesPlugin } from './portal/session-rules.js';
 import { schema } from './schema/index.js';
+import { createOperationSpanPlugin } from './telemetry/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -43,7 +44,14 @@ export function createHookstreamYoga(deps: ServerDeps): HookstreamYoga {
     // graphql-ws authenticates once at connection_init and hands its context in; HTTP and SSE authenticate here.
     context: (initial) =>
       (initial as { hookstreamContext?: Context }).hookstreamContext ?? authenticate(deps, initial.request.headers.get('authorization')),
-    plugins: [createArmorPlugin(), useContractCodesForValidation(), createPortalSessionRulesPlugin(), createAccountRateLimitPlugin(deps.config)],
+    plugins: [
+      // Traces (OTEL_EXPORTER_OTLP_ENDPOINT) first, so that refused operations get their span too; off, not there at all.
+      ...(deps.config.otelEndpoint ? [createOperationSpanPlugin()] : []),
+      createArmorPlugin(),
+      useContractCodesForValidation(),
+      createPortalSessionRulesPlugin(),
+      createAccountRateLimitPlugin(deps.config),
+    ],
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
   });
 }
