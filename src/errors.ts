@@ -19,7 +19,9 @@ export class HookstreamError extends GraphQLError {
 
   constructor(code: ErrorCode, message: string, extra: { field?: string; [key: string]: unknown } = {}) {
     const extensions: Record<string, unknown> = { code, ...extra };
-    if (code === 'UNAUTHENTICATED') extensions['http'] = { status: 401 };
+    // A missing or wrong credential is HTTP 401; a valid one that may not do this (a read-only portal session) says so
+    // with its own status.
+    if (code === 'UNAUTHENTICATED' && extra['http'] === undefined) extensions['http'] = { status: 401 };
     super(message, { extensions });
     this.code = code;
   }
@@ -31,3 +33,6 @@ export const notFound = (what: string) => new HookstreamError('NOT_FOUND', `${wh
 
 export const unauthenticated = (message = 'A valid API key is required: send "Authorization: Bearer <apiKey>".') =>
   new HookstreamError('UNAUTHENTICATED', message);
+
+/** A valid credential that may not do this (a read-only portal session's mutation): UNAUTHENTICATED, HTTP 403. */
+export const notPermitted = (message: string) => new HookstreamError('UNAUTHENTICATED', message, { http: { status: 403 } });

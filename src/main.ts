@@ -1,6 +1,8 @@
 // Entry point: parse the configuration, start the roles asked for, stop cleanly on SIGINT/SIGTERM.
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startTelemetry } from './telemetry/index.js';
 
 let config;
 try {
@@ -11,7 +13,11 @@ try {
   process.exit(1);
 }
 
-const app = await startApp(config).catch((error: unknown) => {
+// Traces before anything else runs, when OTEL_EXPORTER_OTLP_ENDPOINT asks for them (null otherwise).
+const telemetry = startTelemetry(config);
+
+// Pretty on a developer's terminal, JSON elsewhere (LOG_FORMAT overrides).
+const app = await startApp(config, { logger: createLogger(config) }).catch((error: unknown) => {
   console.error(`Hookstream failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
@@ -19,12 +25,16 @@ const app = await startApp(config).catch((error: unknown) => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     app.log.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .stop()
+      // The last spans go out before the process ends.
+      .then(() => telemetry?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }

@@ -7,7 +7,8 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 export function createMetrics({ pool, queueDepth }: { pool: pg.Pool; queueDepth: () => Promise<number> }) {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'hookstream_process_' });
+  // prom-client's default names already begin with process_ or nodejs_: the prefix is only ours (hookstream_process_cpu_…).
+  client.collectDefaultMetrics({ register: registry, prefix: 'hookstream_' });
 
   const attempts = new client.Counter({
     name: 'hookstream_attempts_total',

@@ -5,7 +5,9 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticate, type Context, type ServerDeps } from './context.js';
-import { HookstreamError } from './errors.js';
+import { isSessionLive } from './db/portal-session.js';
+import { HookstreamError, unauthenticated } from './errors.js';
+import { watchSession } from './portal/session-watch.js';
 import { GRAPHQL_PATH, type HookstreamYoga } from './yoga.js';
 
 /** Answers 413 (PAYLOAD_TOO_LARGE) and closes the connection once the answer is out; the rest of the body is discarded. */
@@ -87,13 +89,23 @@ export async function startHttpServer(options: {
     wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
     useServer<Record<string, unknown>, { context?: Context }>(
       {
-        // Auth happens once, at connection_init: payload { authorization: "Bearer <key>" }.
+        // Auth happens at connection_init: payload { authorization: "Bearer <key or portal token>" }; a portal
+        // session is checked again on every operation, and watched while the connection is open.
         onConnect: async (ctx) => {
           const authorization = ctx.connectionParams?.['authorization'] ?? ctx.connectionParams?.['Authorization'];
           try {
-            ctx.extra.context = await authenticate(deps, typeof authorization === 'string' ? authorization : null);
+            const context = await authenticate(deps, typeof authorization === 'string' ? authorization : null);
+            ctx.extra.context = context;
+            // A portal session's connection closes (4401, as a refused key) the moment the session expires or is
+            // revoked, ending every subscription on it.
+            if (context.session) {
+              const socket = ctx.extra.socket;
+              const stopWatching = watchSession(deps.db.pool, context.session, () => socket.close(CloseCode.Unauthorized, 'UNAUTHENTICATED'));
+              socket.once('close', stopWatching);
+            }
             return true;
           } catch (error) {
+            // A refused credential is the caller's mistake, logged by authenticate at info; anything else is ours.
             if (!(error instanceof HookstreamError)) deps.log.error({ err: error }, 'graphql-ws authentication failed');
             ctx.extra.socket.close(CloseCode.Unauthorized, 'UNAUTHENTICATED');
             return false;
@@ -102,6 +114,12 @@ export async function startHttpServer(options: {
         execute: (args: any) => args.rootValue.execute(args),
         subscribe: (args: any) => args.rootValue.subscribe(args),
         onSubscribe: async (ctx, id, params) => {
+          // Every operation on a portal session's connection checks the session again: expired or revoked, it closes.
+          const session = ctx.extra.context?.session;
+          if (session && !(await isSessionLive(deps.db.pool, session.id))) {
+            ctx.extra.socket.close(CloseCode.Unauthorized, 'UNAUTHENTICATED');
+            return [unauthenticated('The portal session has expired or was revoked.')];
+          }
           // Each subscription holds a LISTEN fan-out and a row load per change: cap them per connection. graphql-ws
           // registers this operation's id before it calls onSubscribe, so the ones already open are the others.
           const open = Object.keys(ctx.subscriptions).filter((openId) => openId !== id).length;

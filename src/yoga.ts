@@ -5,8 +5,11 @@ import { GraphQLError, Kind } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createAccountRateLimitPlugin } from './account-rate-limit.js';
 import { authenticate, type Context, type ServerDeps } from './context.js';
-import { HookstreamError } from './errors.js';
+import { ERROR_CODES, HookstreamError } from './errors.js';
+import type { Logger } from './logger.js';
+import { createPortalSessionRulesPlugin } from './portal/session-rules.js';
 import { schema } from './schema/index.js';
+import { createOperationSpanPlugin } from './telemetry/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -36,22 +39,50 @@ export function createHookstreamYoga(deps: ServerDeps): HookstreamYoga {
       debug: (...args) => deps.log.debug(args.map(String).join(' ')),
       info: (...args) => deps.log.info(args.map(String).join(' ')),
       warn: (...args) => deps.log.warn(args.map(String).join(' ')),
-      error: (...args) => deps.log.error(args.map(String).join(' ')),
+      error: (...args) => logYogaError(deps.log, args),
     },
     // graphql-ws authenticates once at connection_init and hands its context in; HTTP and SSE authenticate here.
     context: (initial) =>
       (initial as { hookstreamContext?: Context }).hookstreamContext ?? authenticate(deps, initial.request.headers.get('authorization')),
-    plugins: [createArmorPlugin(), useContractCodesForValidation(deps.log), createAccountRateLimitPlugin(deps.config)],
-    maskedErrors: { maskError: (error, message) => maskError(error, message, deps.log) },
+    plugins: [
+      // Traces (OTEL_EXPORTER_OTLP_ENDPOINT) first, so that refused operations get their span too; off, not there at all.
+      ...(deps.config.otelEndpoint ? [createOperationSpanPlugin()] : []),
+      createArmorPlugin(),
+      useContractCodesForValidation(),
+      createPortalSessionRulesPlugin(),
+      createAccountRateLimitPlugin(deps.config),
+    ],
+    maskedErrors: { maskError: (error, message) => maskError(error, message) },
   });
+}
+
+/** The codes of a caller's mistake: logged at info, never as an error of ours. */
+const CALLER_CODES: ReadonlySet<string> = new Set(Object.keys(ERROR_CODES));
+
+/**
+ * Yoga hands every error it masked (and its own failures) to `logging.error`. A caller's mistake — the masked error
+ * carries a contract code — is logged at info with that code; anything else is a fault of ours, logged once as an
+ * error with its stack.
+ */
+export function logYogaError(log: Logger, args: unknown[]): void {
+  const [first] = args;
+  if (!(first instanceof Error)) return void log.error(args.map(String).join(' '));
+  const masked = maskError(first, 'Unexpected error.') as GraphQLError;
+  const code = masked.extensions?.['code'];
+  if (typeof code === 'string' && CALLER_CODES.has(code)) {
+    const field = masked.extensions['field'];
+    return void log.info({ code, ...(typeof field === 'string' ? { field } : {}), path: masked.path?.join('.') }, `refused: ${masked.message}`);
+  }
+  const original = first instanceof GraphQLError ? (first.originalError ?? first) : first;
+  log.error({ err: original, path: first instanceof GraphQLError ? first.path?.join('.') : undefined }, 'unexpected error in a GraphQL operation');
 }
 
 /**
  * The one place errors are mapped for clients. Our HookstreamError passes as it is; errors raised before execution
  * (syntax, validation, variable coercion, query limits) are the caller's and get a contract code; anything else is
- * an internal fault: logged, and replaced by a generic message.
+ * an internal fault, replaced by a generic message (and logged by logYogaError, which yoga calls with the original).
  */
-export function maskError(error: unknown, message: string, log: ServerDeps['log']): Error {
+export function maskError(error: unknown, message: string): Error {
   const graphqlError = error instanceof GraphQLError ? error : null;
   const original = graphqlError?.originalError ?? error;
   if (original instanceof HookstreamError) {
@@ -87,7 +118,6 @@ export function maskError(error: unknown, message: string, log: ServerDeps['log'
     if (field && extensions['code'] === 'BAD_USER_INPUT') extensions['field'] ??= field;
     return new GraphQLError(graphqlError.message, { nodes: graphqlError.nodes, extensions });
   }
-  log.error({ err: original }, 'unexpected error in a GraphQL operation');
   return new GraphQLError(message, { path: graphqlError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
@@ -99,12 +129,12 @@ function isGraphqlError(error: unknown): boolean {
  * Validation errors (an unknown field, graphql-armor's query limits) are returned by yoga as they are, without passing
  * through maskError: map them here, so that they too carry a contract code (BAD_USER_INPUT or LIMIT_EXCEEDED).
  */
-function useContractCodesForValidation(log: ServerDeps['log']): Plugin {
+function useContractCodesForValidation(): Plugin {
   return {
     onValidate:
       () =>
       ({ valid, result, setResult }) => {
-        if (!valid) setResult(result.map((error) => maskError(error, 'Unexpected error.', log)));
+        if (!valid) setResult(result.map((error) => maskError(error, 'Unexpected error.')));
       },
   };
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateWebhookDocument, ViewerDocument } from '../src/sdk/generated.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/database.js';
-import { expectError, globalId } from './helpers/graphql.js';
+import { expectError, globalId, rawId } from './helpers/graphql.js';
 import { childEnv, runScript } from './helpers/process.js';
 
 const CLI = 'src/cli/account.ts';
@@ -39,12 +39,13 @@ afterAll(async () => {
 describe('account create --json', { timeout: 120_000 }, () => {
   it('prints exactly one JSON line: {accountId, apiKey}', () => {
     expect(Object.keys(created).sort()).toEqual(['accountId', 'apiKey']);
-    expect(created.accountId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // The account's public ID, the same string the API's viewer { id } answers.
+    expect(created.accountId).toMatch(/^acct_[0-7][0-9a-hjkmnp-tv-z]{25}$/);
     expect(created.apiKey.length).toBeGreaterThanOrEqual(32);
   });
 
   it('stores the account with only the SHA-256 hash of its key', async () => {
-    const { rows } = await pool.query('select name, max_webhooks, api_key_hash, row_to_json(accounts)::text as everything from accounts where id = $1', [created.accountId]);
+    const { rows } = await pool.query('select name, max_webhooks, api_key_hash, row_to_json(accounts)::text as everything from accounts where id = $1', [rawId(created.accountId, 'Account')]);
     expect(rows).toHaveLength(1);
     const [row] = rows;
     expect(row.name).toBe('Acme Spa');
@@ -55,7 +56,7 @@ describe('account create --json', { timeout: 120_000 }, () => {
 
   it('the key authenticates against the service on the same database', async () => {
     const viewer = (await app.client(created.apiKey).data(ViewerDocument)).viewer;
-    expect(viewer).toEqual({ id: globalId('Account', created.accountId), name: 'Acme Spa', maxWebhooks: 3, webhookCount: 0 });
+    expect(viewer).toEqual({ id: created.accountId, name: 'Acme Spa', maxWebhooks: 3, webhookCount: 0 });
   });
 
   it('without --json it prints the key for a human, and --max-webhooks is optional', async () => {
@@ -95,10 +96,10 @@ describe('account rotate-key', { timeout: 120_000 }, () => {
     const { accountId, apiKey: oldKey } = await app.newAccount({ name: 'Rotating Spa' });
     expect((await app.client(oldKey).data(ViewerDocument)).viewer.name).toBe('Rotating Spa');
 
-    const result = await account('rotate-key', '--id', accountId, '--json');
+    const result = await account('rotate-key', '--id', globalId('Account', accountId), '--json');
     expect(result.code).toBe(0);
     const rotated = JSON.parse(result.stdout.trim()) as { accountId: string; apiKey: string };
-    expect(rotated.accountId).toBe(accountId);
+    expect(rotated.accountId).toBe(globalId('Account', accountId));
     expect(rotated.apiKey).not.toBe(oldKey);
 
     const old = await app.client(oldKey).request(ViewerDocument);
@@ -117,7 +118,9 @@ describe('bad usage exits 2 with a message and changes nothing', { timeout: 120_
     { name: 'create with --max-webhooks that is no number', args: ['create', '--name', 'X', '--max-webhooks', 'many'], message: /--max-webhooks/ },
     { name: 'an unknown option', args: ['create', '--name', 'X', '--admin'], message: /--admin/ },
     { name: 'rotate-key without --id', args: ['rotate-key'], message: /--id/ },
-    { name: 'rotate-key of an account that does not exist', args: ['rotate-key', '--id', '0190a000-0000-7000-8000-000000000000'], message: /no account/ },
+    { name: 'rotate-key of an account that does not exist', args: ['rotate-key', '--id', globalId('Account', '0190a000-0000-7000-8000-000000000000')], message: /no account/ },
+    { name: 'rotate-key with a raw UUID', args: ['rotate-key', '--id', '0190a000-0000-7000-8000-000000000000'], message: /acct_/ },
+    { name: 'rotate-key with another type\'s ID', args: ['rotate-key', '--id', globalId('Webhook', '0190a000-0000-7000-8000-000000000000')], message: /acct_/ },
   ])('$name', async ({ args, message }) => {
     const before = await pool.query('select count(*)::int as n, md5(coalesce(string_agg(api_key_hash, \'\' order by id), \'\')) as keys from accounts');
     const result = await account(...args);

@@ -98,7 +98,7 @@ describe('serving the console (src/console/serve.ts)', () => {
   });
 
   it('answers /console and client routes with index.html, revalidated, with a CSP', async () => {
-    for (const path of ['/console', '/console/', '/console/deliveries/RGVsaXZlcnk6MQ%3D%3D', '/console/webhooks/new?x=1']) {
+    for (const path of ['/console', '/console/', '/console/deliveries/dlv_01jf8v3x2q0000000000000000', '/console/webhooks/new?x=1']) {
       const response = await rawRequest(baseUrl, path);
       expect(response.status, path).toBe(200);
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');

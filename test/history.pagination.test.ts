@@ -18,7 +18,8 @@ import {
   type DeliveryFilter,
 } from '../src/sdk/generated.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { expectError, globalId, missingId, rawId, withoutPath } from './helpers/graphql.js';
+import { expectError, globalId, legacyRelayId, malformedId, missingId, rawId, withoutPath } from './helpers/graphql.js';
+import type { PublicIdType } from '../src/domain/public-id.js';
 import { insertDeliveries, insertEvents, type DeliveryStatus, type SeedDelivery, type SeedEvent } from './helpers/history-seed.js';
 
 const PAGE_SIZE = 37;
@@ -79,7 +80,7 @@ async function walk(fetchPage: (args: PageArgs) => Promise<Page>, direction: 'fo
 }
 
 /** Asserts a full walk both ways visits exactly `expected` (raw ids, newest first) with the right totalCount. */
-async function expectWalksMatch(typename: string, fetchPage: (args: PageArgs) => Promise<Page>, expected: string[], directions: ('forward' | 'backward')[] = ['forward', 'backward']) {
+async function expectWalksMatch(typename: PublicIdType, fetchPage: (args: PageArgs) => Promise<Page>, expected: string[], directions: ('forward' | 'backward')[] = ['forward', 'backward']) {
   const expectedIds = expected.map((id) => globalId(typename, id));
   for (const direction of directions) {
     const { pages, ids } = await walk(fetchPage, direction);
@@ -409,8 +410,9 @@ describe('single reads', () => {
   });
 
   it('node(id) with a malformed raw id is BAD_USER_INPUT, not an internal error', async () => {
-    for (const typename of ['Event', 'Delivery', 'Webhook', 'Restriction']) {
-      expectError(await clientA.request(HistoryNodeDocument, { id: globalId(typename, 'not-a-uuid') }), 'BAD_USER_INPUT', 'id');
+    for (const typename of ['Event', 'Delivery', 'Webhook', 'Restriction'] as const) {
+      expectError(await clientA.request(HistoryNodeDocument, { id: malformedId(typename) }), 'BAD_USER_INPUT', 'id');
+      expectError(await clientA.request(HistoryNodeDocument, { id: legacyRelayId(typename, newId()) }), 'BAD_USER_INPUT', 'id');
     }
   });
 });

@@ -96,7 +96,7 @@ describe('LISTEN connection loss', () => {
         await waitUntil(succeededSeen(deliveryId), 20_000, `SUCCEEDED after reconnect ${round}`);
         const statuses = deliveries.items.filter((item) => rawId(item.deliveryUpdated.id, 'Delivery') === deliveryId).map((item) => item.deliveryUpdated.status);
         expect(statuses).toEqual(['PENDING', 'SUCCEEDED']);
-        expect(receiver.requests.filter((request) => request.headers['webhook-id'] === deliveryId)).toHaveLength(1);
+        expect(receiver.requests.filter((request) => request.headers['webhook-id'] === globalId('Delivery', deliveryId))).toHaveLength(1);
 
         // The webhook channel came back too.
         const seenBefore = webhooks.items.length;

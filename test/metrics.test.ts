@@ -50,6 +50,15 @@ describe('/metrics', () => {
     for (const status of ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED']) expect(metrics.value('hookstream_deliveries', { status })).toBe(0);
   });
 
+  it("names the process metrics with one prefix: hookstream_process_… and hookstream_nodejs_…, never a doubled one", async () => {
+    const metrics = await scrape(app.url);
+    expect(metrics.text).toContain('# TYPE hookstream_process_cpu_user_seconds_total counter');
+    expect(metrics.text).toContain('# TYPE hookstream_process_resident_memory_bytes gauge');
+    expect(metrics.text).toMatch(/^# TYPE hookstream_nodejs_eventloop_lag_seconds gauge$/m);
+    expect(metrics.text).not.toContain('process_process_');
+    expect(metrics.text).not.toMatch(/^# TYPE (?!hookstream_)/m);
+  });
+
   it('counts attempts by outcome, their durations, deliveries by status and the queue', async () => {
     receiver.reply({ status: 503, body: 'busy' }); // the first request fails; every later one succeeds
     for (const id of ['o1', 'o2', 'o3']) await client.data(PublishEventDocument, { input: { type: 'orders.created', data: { id } } });

@@ -16,6 +16,7 @@ import { createTestDatabase } from './helpers/database.js';
 import { createWebhook, waitUntil } from './helpers/delivery.js';
 import { rawId } from './helpers/graphql.js';
 import { freePort, serviceProcess, type ServiceProcess } from './helpers/service-process.js';
+import { parsePublicId } from '../src/domain/public-id.js';
 
 const EVENTS = 500;
 const PUBLISHERS = 6;
@@ -37,6 +38,8 @@ type Received = {
  * first two of another tenth (chosen by a hash of the webhook-id, so a redelivered copy counts too), then 200:
  * retries happen all the time, and every delivery can still succeed within RETRY_SCHEDULE's four attempts.
  */
+const uuidOf = (id: string) => parsePublicId(id)?.uuid ?? id;
+
 async function startFlakyReceiver(secrets: () => Map<string, string>) {
   const received: Received[] = [];
   const seen = new Map<string, number>();
@@ -66,7 +69,8 @@ async function startFlakyReceiver(secrets: () => Map<string, string>) {
           verified = false;
         }
       }
-      received.push({ webhookIdHeader, eventId: parsed.event_id, webhookId: parsed.webhook_id, status, verified, receivedAt: Date.now() });
+      // Kept as row ids (UUIDs), to compare with the database; the wire carries their public IDs.
+      received.push({ webhookIdHeader: uuidOf(webhookIdHeader), eventId: uuidOf(parsed.event_id), webhookId: uuidOf(parsed.webhook_id), status, verified, receivedAt: Date.now() });
       setTimeout(() => response.writeHead(status).end(status === 200 ? 'ok' : 'try again'), 50 + Math.floor(Math.random() * 250));
     });
   });
@@ -147,7 +151,7 @@ it(`delivers every answered publish of ${EVENTS} events through ${KILLS} SIGKILL
     createWebhook(client, { name: 'all bookings', url: `${receiver.url}?w=all`, events: ['bookings.*'] }),
     createWebhook(client, { name: 'created only', url: `${receiver.url}?w=created`, events: ['bookings.created'] }),
   ]);
-  for (const webhook of webhooks) secretsByWebhook.set(webhook.rawId, webhook.secret);
+  for (const webhook of webhooks) secretsByWebhook.set(webhook.id, webhook.secret);
 
   // ---- publishers: each takes the next sequence number and publishes it until an answer comes back. The same
   // idempotency key on every try, so a publish that committed but whose answer was lost is answered by its retry.

@@ -137,7 +137,7 @@ it('reconnects by itself after PostgreSQL restarts, and delivers every publish i
   await waitUntil(
     'every answered event at the receiver',
     () => {
-      const got = new Set(receiver!.requests.map((request) => (JSON.parse(request.body) as { event_id: string }).event_id));
+      const got = new Set(receiver!.requests.map((request) => rawId((JSON.parse(request.body) as { event_id: string }).event_id, 'Event')));
       return [...expectedEvents].every((eventId) => got.has(eventId));
     },
     60_000,

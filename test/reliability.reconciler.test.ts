@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/database.js';
 import { ATTEMPT_QUEUES, attemptJobs, attemptsOf, createWebhook, onlyDelivery, publish, requestsFor, waitForDelivery, waitUntil } from './helpers/delivery.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { publicId } from '../src/domain/public-id.js';
 
 const ENGINE = { DELIVERY_TIMEOUT: '1s', JOB_EXPIRY_SLACK: '1s', WORKER_MAINTENANCE_INTERVAL: '1s', WORKER_POLL_INTERVAL: '100ms' };
 /** Well past the grace, with room for a loaded machine. */
@@ -86,7 +87,7 @@ it('queues again a RETRYING delivery whose retry job was deleted, and delivers i
   const succeeded = await waitForDelivery(api.db.pool, delivery.id, ['SUCCEEDED'], () => true, RECONCILED_WITHIN_MS);
   expect(succeeded.attempt_count).toBe(2);
   const requests = requestsFor(receiver.requests, delivery.id);
-  expect(requests.map((request) => request.headers['webhook-id'])).toEqual([delivery.id, delivery.id]);
+  expect(requests.map((request) => request.headers['webhook-id'])).toEqual([publicId('Delivery', delivery.id), publicId('Delivery', delivery.id)]);
   for (const request of requests) expect(receiver.verify(request, webhook.secret)).toBeTruthy();
   expect((await attemptsOf(api.db.pool, delivery.id)).map((attempt) => [attempt.number, attempt.response_status])).toEqual([
     [1, 500],

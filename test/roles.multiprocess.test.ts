@@ -167,7 +167,7 @@ describe('one api and two worker processes', () => {
 
         // The receiver got each delivery once: one request per webhook-id, and nothing else.
         expect(receiver.requests).toHaveLength(EVENT_COUNT);
-        const webhookIds = receiver.requests.map((request) => String(request.headers['webhook-id']));
+        const webhookIds = receiver.requests.map((request) => rawId(String(request.headers['webhook-id']), 'Delivery'));
         expect(new Set(webhookIds).size).toBe(EVENT_COUNT);
         expect(new Set(webhookIds)).toEqual(new Set(deliveryIds));
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateWebhookDocument, SetWebhookActiveDocument, WebhooksDocument } from '../src/sdk/generated.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createWebhook, onlyDelivery, publish, waitForDelivery } from './helpers/delivery.js';
-import { globalId } from './helpers/graphql.js';
+import { globalId, malformedId } from './helpers/graphql.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 
 const MAX_PAYLOAD_BYTES = 4096;
@@ -120,9 +120,9 @@ const publishing = (input: Record<string, unknown>) => () => ({ input: { type: '
 
 const CASES: Case[] = [
   // ---- queries
-  { name: 'webhook(id) not base64', query: 'query($id: ID!) { webhook(id: $id) { id } }', variables: () => ({ id: '%%%' }), code: 'BAD_USER_INPUT', field: 'id' },
+  { name: 'webhook(id) not an ID at all', query: 'query($id: ID!) { webhook(id: $id) { id } }', variables: () => ({ id: '%%%' }), code: 'BAD_USER_INPUT', field: 'id' },
   { name: 'webhook(id) of an Event', query: 'query($id: ID!) { webhook(id: $id) { id } }', variables: () => ({ id: ids.foreignEvent }), code: 'BAD_USER_INPUT', field: 'id' },
-  { name: 'webhook(id) with a raw id that is no UUID', query: 'query($id: ID!) { webhook(id: $id) { id } }', variables: () => ({ id: globalId('Webhook', 'not-a-uuid') }), code: 'BAD_USER_INPUT', field: 'id' },
+  { name: 'webhook(id) with a raw id that is no UUID', query: 'query($id: ID!) { webhook(id: $id) { id } }', variables: () => ({ id: malformedId('Webhook') }), code: 'BAD_USER_INPUT', field: 'id' },
   { name: 'webhook(id) of another account', query: 'query($id: ID!) { webhook(id: $id) { id } }', variables: () => ({ id: ids.foreignHook }), code: 'NOT_FOUND' },
   { name: 'webhook(id) as an object', query: 'query($id: ID!) { webhook(id: $id) { id } }', variables: () => ({ id: { evil: true } }), code: 'BAD_USER_INPUT', field: 'id' },
   { name: 'node(id) garbage', query: 'query($id: ID!) { node(id: $id) { id } }', variables: () => ({ id: 'garbage' }), code: 'BAD_USER_INPUT', field: 'id' },

@@ -19,6 +19,7 @@ import { createTestDatabase } from './helpers/database.js';
 import { createWebhook, onlyDelivery, publish, requestsFor, waitForDelivery, waitUntil } from './helpers/delivery.js';
 import { globalId } from './helpers/graphql.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { publicId } from '../src/domain/public-id.js';
 
 /** A pino logger that keeps every line in memory, at every level, redacting nothing. */
 function memoryLogger(level = 'trace') {
@@ -95,7 +96,7 @@ describe('secrets and header values at rest, on the wire, in history and in logs
     // ---- in the call history: custom header values redacted, the rest as sent.
     const history = await client.data(DeliveryDocument, { id: globalId('Delivery', delivery.id) });
     const requestHeaders = history.delivery!.attempts[0]!.requestHeaders as Record<string, string>;
-    expect(requestHeaders).toMatchObject({ Authorization: '[redacted]', 'X-Api-Key': '[redacted]', 'content-type': 'application/json', 'webhook-id': delivery.id });
+    expect(requestHeaders).toMatchObject({ Authorization: '[redacted]', 'X-Api-Key': '[redacted]', 'content-type': 'application/json', 'webhook-id': publicId('Delivery', delivery.id) });
     expect(requestHeaders['webhook-signature']).toMatch(/^v1,/);
 
     // ---- rotation: the new secret and the previous one, both encrypted; both verify the next delivery.

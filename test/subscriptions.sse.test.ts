@@ -1,54 +1,16 @@
 // deliveryUpdated over Server-Sent Events (CONTRACT.md: GraphQL "HTTP, SSE and graphql-ws on the same path"): a POST to
 // /graphql with `accept: text/event-stream` and the API key streams `event: next` / `data: {…}` items.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { print } from 'graphql';
 import { CreateWebhookDocument, DeliveryUpdatedDocument, PublishEventDocument } from '../src/sdk/generated.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { rawId } from './helpers/graphql.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { openSse as openSseStream, type SseStream } from './helpers/sse.js';
 import { waitUntil } from './helpers/ws-client.js';
+import { publicId } from '../src/domain/public-id.js';
 
-type SseMessage = { event: string; data: unknown };
-type SseStream = { status: number; contentType: string | null; messages: SseMessage[]; ended: boolean; close(): void };
-
-/** Opens a GraphQL subscription as an SSE stream and collects its messages as they arrive. */
-async function openSse(url: string, apiKey: string | null, variables: Record<string, unknown>): Promise<SseStream> {
-  const controller = new AbortController();
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-    body: JSON.stringify({ query: print(DeliveryUpdatedDocument), variables }),
-    signal: controller.signal,
-  });
-  const stream: SseStream = { status: response.status, contentType: response.headers.get('content-type'), messages: [], ended: false, close: () => controller.abort() };
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-            // lines starting with ':' are keep-alive comments
-          }
-          if (data.length > 0 || event !== 'message') stream.messages.push({ event, data: data.length ? JSON.parse(data.join('\n')) : null });
-        }
-      }
-    } catch {
-      // aborted by close()
-    } finally {
-      stream.ended = true;
-    }
-  })();
-  return stream;
-}
+/** Opens deliveryUpdated as an SSE stream. */
+const openSse = (url: string, apiKey: string | null, variables: Record<string, unknown>) => openSseStream(url, apiKey, DeliveryUpdatedDocument, variables);
 
 type DeliveryItem = { data?: { deliveryUpdated: { id: string; status: string; webhook: { id: string } } }; errors?: { extensions?: { code?: string } }[] };
 const items = (stream: SseStream) => stream.messages.filter((message) => message.event === 'next').map((message) => message.data as DeliveryItem);
@@ -92,7 +54,7 @@ describe('deliveryUpdated over SSE', () => {
         expect(seen.map((item) => item.data!.deliveryUpdated.status)).toEqual(['PENDING', 'SUCCEEDED']);
         expect(seen.every((item) => rawId(item.data!.deliveryUpdated.id, 'Delivery') === deliveryId && item.data!.deliveryUpdated.webhook.id === hook)).toBe(true);
       }
-      expect(receiver.requests.some((request) => request.headers['webhook-id'] === deliveryId)).toBe(true);
+      expect(receiver.requests.some((request) => request.headers['webhook-id'] === publicId('Delivery', deliveryId))).toBe(true);
     } finally {
       all.close();
       filtered.close();

@@ -22,7 +22,7 @@ import type { GraphqlClient, GraphqlResult } from '../src/sdk/client.js';
 import { createTestDatabase } from './helpers/database.js';
 import { snapshotTables } from './helpers/db-snapshot.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { expectError, globalId } from './helpers/graphql.js';
+import { expectError, globalId, legacyRelayId, malformedId } from './helpers/graphql.js';
 
 let app: TestApp;
 let strictApp: TestApp;
@@ -226,7 +226,7 @@ describe('maxWebhooks', () => {
 describe('malformed IDs are BAD_USER_INPUT naming the argument', () => {
   const garbage = 'not-an-id';
   const wrongType = () => restrictionId; // a well-formed ID of a Restriction where a Webhook is expected
-  const notUuid = globalId('Webhook', '42');
+  const notUuid = malformedId('Webhook');
   const cases: { name: string; run: (id: string) => Promise<GraphqlResult<unknown>>; field: string }[] = [
     { name: 'webhook(id)', run: (id) => client.request(WebhookDocument, { id }), field: 'id' },
     { name: 'updateWebhook', run: (id) => client.request(UpdateWebhookDocument, { input: { id, name: 'x' } }), field: 'id' },
@@ -251,9 +251,10 @@ describe('malformed IDs are BAD_USER_INPUT naming the argument', () => {
 
   it('node(id): garbage, an unknown type, a non-UUID', async () => {
     expectError(await client.request(NodeDetailsDocument, { id: garbage }), 'BAD_USER_INPUT', 'id');
-    expectError(await client.request(NodeDetailsDocument, { id: globalId('Invoice', '0190a000-0000-7000-8000-000000000000') }), 'BAD_USER_INPUT', 'id');
+    expectError(await client.request(NodeDetailsDocument, { id: globalId('Webhook', '0190a000-0000-7000-8000-000000000000').replace(/^wh_/, 'inv_') }), 'BAD_USER_INPUT', 'id');
     expectError(await client.request(NodeDetailsDocument, { id: notUuid }), 'BAD_USER_INPUT', 'id');
-    expectError(await client.request(NodeDetailsDocument, { id: globalId('Restriction', 'x') }), 'BAD_USER_INPUT', 'id');
+    expectError(await client.request(NodeDetailsDocument, { id: malformedId('Restriction') }), 'BAD_USER_INPUT', 'id');
+    expectError(await client.request(NodeDetailsDocument, { id: legacyRelayId('Webhook', '0190a000-0000-7000-8000-000000000000') }), 'BAD_USER_INPUT', 'id');
   });
 });
 

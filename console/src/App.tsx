@@ -1,7 +1,8 @@
 // The shell: sign-in, then the header, navigation and the page for the current address.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { createApi, fetchViewer, toApiError, type Api } from './api';
-import { SessionContext, useLiveState, useSession, type Session } from './hooks';
+import { createApi, fetchSignIn, toApiError, type Api } from './api';
+import { formatDateTime } from './format';
+import { SessionContext, useLiveState, useSession, type PortalAccess, type Session } from './hooks';
 import { DeliveryPage } from './pages/DeliveryPage';
 import { HistoryPage } from './pages/HistoryPage';
 import { NewWebhookPage } from './pages/NewWebhookPage';
@@ -9,13 +10,16 @@ import { SignInPage } from './pages/SignInPage';
 import { WebhookPage } from './pages/WebhookPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { Link, parseRoute, paths, useLocation, type Route } from './router';
-import { clearApiKey, loadApiKey, saveApiKey } from './session';
+import { clearApiKey, loadApiKey, saveApiKey, takePortalToken } from './session';
 
-type SignedIn = { api: Api; accountName: string };
+type SignedIn = { api: Api; accountName: string; portal: PortalAccess | null };
+
+// Read once, before the first render: the token leaves the address bar at once (see takePortalToken).
+const portalToken = takePortalToken();
 
 export function App() {
   const [signedIn, setSignedIn] = useState<SignedIn | null>(null);
-  const [restoring, setRestoring] = useState(() => loadApiKey() !== null);
+  const [restoring, setRestoring] = useState(() => portalToken !== null || loadApiKey() !== null);
   const [notice, setNotice] = useState<string | null>(null);
   const [flashSecret, setFlashSecret] = useState<Session['flashSecret']>(null);
 
@@ -29,16 +33,19 @@ export function App() {
     });
   }, []);
 
-  /** Checks the key with the Viewer query; on success keeps it in sessionStorage for this tab. */
+  /** Checks the API key or portal token; on success keeps it in sessionStorage for this tab. */
   const signIn = useCallback(
-    async (apiKey: string): Promise<string | null> => {
+    async (credential: string): Promise<string | null> => {
       try {
-        const viewer = await fetchViewer(apiKey);
-        saveApiKey(apiKey);
+        const { viewer, portalSession } = await fetchSignIn(credential);
+        saveApiKey(credential);
         setNotice(null);
-        // From here a refused key means it was revoked mid-session: back to the sign-in form.
-        const api = createApi(apiKey, () => endSession('The API key was refused: sign in again.'));
-        setSignedIn({ api, accountName: viewer.name });
+        // From here a refused credential means it was revoked (or expired) mid-session: back to the sign-in form.
+        const api = createApi(credential, () =>
+          endSession(portalSession ? 'This portal session has ended (it expired or was revoked): ask for a new link.' : 'The API key was refused: sign in again.'),
+        );
+        const portal = portalSession && { readOnly: portalSession.readOnly, limitedToSomeWebhooks: portalSession.webhookIds !== null, expiresAt: portalSession.expiresAt };
+        setSignedIn({ api, accountName: viewer.name, portal });
         return null;
       } catch (error) {
         clearApiKey();
@@ -49,7 +56,8 @@ export function App() {
   );
 
   useEffect(() => {
-    const saved = loadApiKey();
+    // A portal link's token wins over whatever this tab signed in with before.
+    const saved = portalToken ?? loadApiKey();
     if (!saved) return;
     void signIn(saved).then((problem) => {
       if (problem) setNotice(problem);
@@ -62,6 +70,7 @@ export function App() {
       signedIn && {
         api: signedIn.api,
         accountName: signedIn.accountName,
+        portal: signedIn.portal,
         signOut: () => endSession('Signed out.'),
         flashSecret,
         setFlashSecret,
@@ -86,7 +95,7 @@ export function App() {
 }
 
 function Shell() {
-  const { accountName, signOut } = useSession();
+  const { accountName, portal, signOut } = useSession();
   const location = useLocation();
   const route = parseRoute(location.pathname);
   const live = useLiveState();
@@ -101,6 +110,12 @@ function Shell() {
         <div className="brand">
           <Link to={paths.webhooks()}>Hookstream</Link>
           <span className="muted"> · {accountName}</span>
+          {portal && (
+            <span className="portal-badge" data-testid="portal-session">
+              {' '}
+              · Portal session{portal.readOnly ? ', read-only' : ''}, until {formatDateTime(portal.expiresAt)}
+            </span>
+          )}
         </div>
         <nav aria-label="Main">
           <ul>

@@ -1,8 +1,9 @@
 // The console's only way to the service: the typed SDK client (src/sdk/client.ts) over fetch to /graphql for queries
-// and mutations, and graphql-ws to ws(s)://<this host>/graphql for subscriptions. Both carry the API key.
+// and mutations, and graphql-ws to ws(s)://<this host>/graphql for subscriptions. Both carry the credential: the
+// account's API key, or a portal session's token (a portal link), which the console uses without ever seeing a key.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createGraphqlClient, type GraphqlError } from '@sdk/client';
-import { ViewerDocument } from '@sdk/generated';
+import { ConsoleSignInDocument, type ConsoleSignInQuery } from '@sdk/generated';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 
@@ -51,23 +52,32 @@ function firstError(errors: GraphqlError[]): ApiError {
   return new ApiError(error?.message ?? 'The request failed.', code, error?.extensions?.field ?? null);
 }
 
-/** Checks a key before a session starts (no socket is opened for a wrong one): the account's name, or an ApiError. */
-export async function fetchViewer(apiKey: string): Promise<{ name: string }> {
+/** A refused credential: HTTP 401. (A read-only portal session's mutation is UNAUTHENTICATED with 403: still signed in.) */
+const isRefusedCredential = (result: { status: number; errors?: GraphqlError[] }) =>
+  result.status === 401 || (result.status !== 403 && result.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED') === true);
+
+export type SignInInfo = { viewer: ConsoleSignInQuery['viewer']; portalSession: ConsoleSignInQuery['portalSession'] };
+
+/**
+ * Checks a credential before a session starts (no socket is opened for a wrong one): the account's name and, for a
+ * portal session, what it may do; or an ApiError.
+ */
+export async function fetchSignIn(credential: string): Promise<SignInInfo> {
   let result;
   try {
-    result = await createGraphqlClient(GRAPHQL_PATH, apiKey).request(ViewerDocument, {});
+    result = await createGraphqlClient(GRAPHQL_PATH, credential).request(ConsoleSignInDocument, {});
   } catch (error) {
     throw new ApiError(`Could not reach Hookstream (${error instanceof Error ? error.message : String(error)}).`, 'NETWORK');
   }
-  if (result.status === 401 || result.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED')) {
-    throw new ApiError('That API key was not accepted.', 'UNAUTHENTICATED');
+  if (isRefusedCredential(result)) {
+    throw new ApiError(credential.startsWith('hsp_') ? 'This portal link has expired or was revoked: ask for a new one.' : 'That API key was not accepted.', 'UNAUTHENTICATED');
   }
   if (result.errors?.length) throw firstError(result.errors);
   if (!result.data) throw new ApiError(`The service answered HTTP ${result.status} without data.`, 'UNKNOWN');
-  return result.data.viewer;
+  return result.data;
 }
 
-/** One API per signed-in session. `onUnauthenticated` runs when the service refuses the key (HTTP 401, close 4401). */
+/** One API per signed-in session. `onUnauthenticated` runs when the service refuses the credential (HTTP 401, close 4401). */
 export function createApi(apiKey: string, onUnauthenticated: () => void): Api {
   const http = createGraphqlClient(GRAPHQL_PATH, apiKey);
   let state: LiveState = 'connecting';
@@ -111,9 +121,9 @@ export function createApi(apiKey: string, onUnauthenticated: () => void): Api {
       } catch (error) {
         throw new ApiError(`Could not reach Hookstream (${error instanceof Error ? error.message : String(error)}).`, 'NETWORK');
       }
-      if (result.status === 401 || result.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED')) {
+      if (isRefusedCredential(result)) {
         onUnauthenticated();
-        throw new ApiError('The API key was refused.', 'UNAUTHENTICATED');
+        throw new ApiError('The credential was refused.', 'UNAUTHENTICATED');
       }
       if (result.errors?.length) throw firstError(result.errors);
       if (!result.data) throw new ApiError(`The service answered HTTP ${result.status} without data.`, 'UNKNOWN');

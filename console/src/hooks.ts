@@ -3,9 +3,13 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { toApiError, type Api, type ApiError, type LiveState } from './api';
 
+/** What a portal session may do; null when signed in with the API key (everything). */
+export type PortalAccess = { readOnly: boolean; limitedToSomeWebhooks: boolean; expiresAt: string };
+
 export type Session = {
   api: Api;
   accountName: string;
+  portal: PortalAccess | null;
   signOut(): void;
   /** A signing secret to show once on the next page (after createWebhook); taken by the page that shows it. */
   flashSecret: { webhookId: string; secret: string } | null;
@@ -18,6 +22,13 @@ export function useSession(): Session {
   const session = useContext(SessionContext);
   if (!session) throw new Error('useSession outside a signed-in session');
   return session;
+}
+
+/** What the signed-in credential may change: nothing for a read-only portal session; no new webhook for a limited one. */
+export function usePermissions(): { canChange: boolean; canCreateWebhooks: boolean } {
+  const { portal } = useSession();
+  const canChange = !portal?.readOnly;
+  return { canChange, canCreateWebhooks: canChange && !portal?.limitedToSomeWebhooks };
 }
 
 export type QueryState<TData> = {

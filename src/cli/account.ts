@@ -1,18 +1,19 @@
 // The operator's account CLI: `npm run account -- create --name "Acme Spa" [--max-webhooks N] [--json]`,
-// `account list [--json]`, `account rotate-key --id <accountId> [--json]`. With no DATABASE_URL it opens the same
+// `account list [--json]`, `account rotate-key --id <accountId> [--json]`. Account IDs are printed and read in their
+// public form (`acct_…`), the one the API's `viewer { id }` answers. With no DATABASE_URL it opens the same
 // embedded PostgreSQL as `npm start`, whether or not the service is running at the moment.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { createAccount, rotateAccountKey } from '../db/account.js';
 import { connectDatabase } from '../db/client.js';
-import { isUuid } from '../db/ids.js';
 import { locateDatabase } from '../db/locate-database.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { parsePublicId, publicId } from '../domain/public-id.js';
 
 const USAGE = `Usage:
   npm run account -- create --name "Acme Spa" [--max-webhooks N] [--json]
   npm run account -- list [--json]
-  npm run account -- rotate-key --id <accountId> [--json]`;
+  npm run account -- rotate-key --id <accountId> [--json]      (accountId: acct_…)`;
 
 class UsageError extends Error {}
 
@@ -52,7 +53,12 @@ async function run(argv: string[]): Promise<void> {
     maxWebhooks = Number(values['max-webhooks']);
     if (!Number.isInteger(maxWebhooks) || maxWebhooks < 0) throw new UsageError('--max-webhooks must be a whole number ≥ 0');
   }
-  if (command === 'rotate-key' && (!values.id || !isUuid(values.id))) throw new UsageError('rotate-key needs --id <accountId>');
+  let accountUuid: string | null = null;
+  if (command === 'rotate-key') {
+    const parsed = values.id ? parsePublicId(values.id) : null;
+    if (!parsed || parsed.typename !== 'Account') throw new UsageError('rotate-key needs --id <accountId>, an account ID such as acct_01…');
+    accountUuid = parsed.uuid;
+  }
 
   const config = loadConfig(process.env);
   const located = await locateDatabase(config, () => {});
@@ -61,22 +67,22 @@ async function run(argv: string[]): Promise<void> {
     await migrateDatabase(located.url);
     if (command === 'create') {
       const { account, apiKey } = await createAccount(db.prisma, { name: name!, maxWebhooks });
-      if (values.json) console.log(JSON.stringify({ accountId: account.id, apiKey }));
-      else console.log(`Created account ${account.name}\n  accountId: ${account.id}\n  apiKey:    ${apiKey}\nThe API key is shown only now; store it safely.`);
+      if (values.json) console.log(JSON.stringify({ accountId: publicId('Account', account.id), apiKey }));
+      else console.log(`Created account ${account.name}\n  accountId: ${publicId('Account', account.id)}\n  apiKey:    ${apiKey}\nThe API key is shown only now; store it safely.`);
     } else if (command === 'list') {
       const accounts = await db.prisma.account.findMany({
         orderBy: { createdAt: 'asc' },
         select: { id: true, name: true, maxWebhooks: true, createdAt: true, _count: { select: { webhooks: { where: { deletedAt: null } } } } },
       });
-      const rows = accounts.map((a) => ({ accountId: a.id, name: a.name, maxWebhooks: a.maxWebhooks, webhooks: a._count.webhooks, createdAt: a.createdAt.toISOString() }));
+      const rows = accounts.map((a) => ({ accountId: publicId('Account', a.id), name: a.name, maxWebhooks: a.maxWebhooks, webhooks: a._count.webhooks, createdAt: a.createdAt.toISOString() }));
       if (values.json) console.log(JSON.stringify(rows));
       else if (rows.length === 0) console.log('No accounts yet.');
       else console.table(rows);
     } else {
-      const found = await db.prisma.account.findUnique({ where: { id: values.id! } });
+      const found = await db.prisma.account.findUnique({ where: { id: accountUuid! } });
       if (!found) throw new UsageError(`no account with id ${values.id}`);
       const { account, apiKey } = await rotateAccountKey(db.prisma, found.id);
-      if (values.json) console.log(JSON.stringify({ accountId: account.id, apiKey }));
+      if (values.json) console.log(JSON.stringify({ accountId: publicId('Account', account.id), apiKey }));
       else console.log(`New API key for ${account.name}: ${apiKey}\nThe old key no longer works.`);
     }
   } finally {

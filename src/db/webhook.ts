@@ -1,6 +1,6 @@
 // Webhook rows and their headers and restrictions. Every function is scoped by account id: a row of another account
 // is treated exactly as a missing one.
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { HttpMethod, RestrictionType } from '../generated/prisma/enums.js';
 import { newId } from './ids.js';
 
@@ -23,8 +23,9 @@ export const SECRET_GRACE_PERIOD_MS = 24 * 60 * 60 * 1000;
 
 export class WebhookLimitError extends Error {}
 
-export function findLiveWebhook(prisma: Tx, accountId: string, webhookId: string) {
-  return prisma.webhook.findFirst({ where: { id: webhookId, accountId, deletedAt: null } });
+/** The webhook if `scope` (the caller's account and reach, see schema/scope.ts) covers it, else null. */
+export function findLiveWebhook(prisma: Tx, scope: Prisma.WebhookWhereInput, webhookId: string) {
+  return prisma.webhook.findFirst({ where: { id: webhookId, deletedAt: null, AND: [scope] } });
 }
 
 /** Creates a webhook; counts the account's webhooks under a row lock on the account so the limit holds under races. */

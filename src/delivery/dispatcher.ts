@@ -1,6 +1,7 @@
 // Keeps up to `concurrency` attempts in flight. It fetches as soon as it is woken (a NOTIFY from a committing
 // publish, or a slot freeing up) and polls only as a safety net, so a new delivery starts in milliseconds; each
 // fetch takes as many jobs as there are free slots, and they are loaded and run as one batch.
+import { publicId } from '../domain/public-id.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryQueue, FetchedJob } from '../queue/queue.js';
 
@@ -44,7 +45,7 @@ export function startDispatcher(options: {
 
   /** A job whose result could not be written goes back to the queue, which runs it again after a back-off. */
   const giveBack = (job: FetchedJob, error: unknown) => {
-    log.error({ err: error, deliveryId: job.data.deliveryId, jobId: job.id }, 'attempt job failed; it will run again');
+    log.error({ err: error, deliveryId: publicId('Delivery', job.data.deliveryId), jobId: job.id }, 'attempt job failed; it will run again');
     return queue.fail(job, error instanceof Error ? error.message : String(error)).catch(() => {});
   };
 

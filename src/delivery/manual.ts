@@ -7,6 +7,7 @@ import { lockDeliveryForRetry, lockFailedDeliveries, markManualRetry } from '../
 import { insertEventsWithDeliveries, type NewDelivery } from '../db/event.js';
 import { newId } from '../db/ids.js';
 import { deliveryNotifications, notify } from '../db/notifications.js';
+import { publicId } from '../domain/public-id.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import type { DeliveryQueue } from '../queue/queue.js';
 
@@ -64,7 +65,8 @@ async function requeue(deps: ManualDeps, client: pg.PoolClient, accountId: strin
 export async function sendTestEvent(deps: ManualDeps, accountId: string, webhook: { id: string; sendData: boolean }): Promise<string> {
   const eventId = newId();
   const now = new Date();
-  const data = { id: eventId, message: 'This is a test event sent from Hookstream.', webhookId: webhook.id };
+  // The IDs in the test event's data are the ones the API shows, as everywhere on the wire.
+  const data = { id: publicId('Event', eventId), message: 'This is a test event sent from Hookstream.', webhookId: publicId('Webhook', webhook.id) };
   const delivery: NewDelivery = {
     id: newId(),
     accountId,
@@ -72,7 +74,15 @@ export async function sendTestEvent(deps: ManualDeps, accountId: string, webhook
     eventId,
     eventType: 'webhook.test',
     createdAt: now,
-    body: buildWebhookBody({ eventType: 'webhook.test', eventId, webhookId: webhook.id, triggeredAt: now, occurredAt: now, data, sendData: webhook.sendData }),
+    body: buildWebhookBody({
+      eventType: 'webhook.test',
+      eventId: publicId('Event', eventId),
+      webhookId: publicId('Webhook', webhook.id),
+      triggeredAt: now,
+      occurredAt: now,
+      data,
+      sendData: webhook.sendData,
+    }),
   };
   await withTransaction(deps.pool, async (client) => {
     const [event] = await insertEventsWithDeliveries(

@@ -18,6 +18,7 @@ import {
 import { newId } from '../db/ids.js';
 import { deliveryNotifications, notify } from '../db/notifications.js';
 import { eventMatches } from '../domain/event-match.js';
+import { publicId } from '../domain/public-id.js';
 import { passesRestrictions, type ContextRef } from '../domain/restrictions.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import type { DeliveryQueue } from '../queue/queue.js';
@@ -177,8 +178,8 @@ function prepareEvents(inputs: readonly PublishInput[], webhooksByAccount: Map<s
             createdAt,
             body: buildWebhookBody({
               eventType: input.type,
-              eventId,
-              webhookId: webhook.id,
+              eventId: publicId('Event', eventId),
+              webhookId: publicId('Webhook', webhook.id),
               triggeredAt: createdAt,
               occurredAt: input.occurredAt,
               data: input.data,

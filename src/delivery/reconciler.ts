@@ -3,6 +3,7 @@
 // sweep covers whatever else could strand a delivery (a job that exhausted the queue's own retries during a long
 // database outage, a job deleted by hand) by queueing a new attempt, rebuilt from the delivery row alone (the row
 // holds the whole retry state). One process sweeps at a time (advisory lock).
+import { publicId } from '../domain/public-id.js';
 import type pg from 'pg';
 import { withTransaction } from '../db/client.js';
 import { deleteOldRateWindows, findOverdueDeliveries } from '../db/delivery.js';
@@ -23,7 +24,7 @@ export async function reconcileStuckDeliveries(deps: { pool: pg.Pool; queue: Del
     if (stuck.length === 0) return 0;
     await deps.queue.enqueue(client, stuck.map((delivery) => ({ deliveryId: delivery.id, attemptNumber: delivery.attempt_count + 1, lane: 'later' as const })));
     await notify(client, [{ channel: deps.queue.wakeChannel, payload: '' }]);
-    deps.log.warn({ count: stuck.length, deliveryIds: stuck.slice(0, 20).map((delivery) => delivery.id) }, 'reconciler: queued attempts for deliveries that had no job');
+    deps.log.warn({ count: stuck.length, deliveryIds: stuck.slice(0, 20).map((delivery) => publicId('Delivery', delivery.id)) }, 'reconciler: queued attempts for deliveries that had no job');
     return stuck.length;
   });
 }

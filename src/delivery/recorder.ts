@@ -2,6 +2,7 @@
 // delivery and webhook changes, and their notifications); a flush with failures also disables webhooks, fails what
 // they had queued and queues the retries, in one transaction. Then the flush's jobs are completed in one statement:
 // the attempts are recorded already, so a crash in between only means a job runs again and finds its attempt done.
+import { publicId } from '../domain/public-id.js';
 import type pg from 'pg';
 import { withTransaction } from '../db/client.js';
 import { disableWebhooks, failDeliveries, failQueuedDeliveries, recordAttempts, type AttemptRecord, type WebhookCount } from '../db/delivery.js';
@@ -105,7 +106,7 @@ export function createRecorder(deps: { pool: pg.Pool; queue: DeliveryQueue; disa
       ...webhookNotifications(disabled.map((webhook) => ({ id: webhook.id, accountId: webhook.account_id }))),
     ];
     await notify(client, notifications);
-    for (const webhook of disabled) deps.log.warn({ webhookId: webhook.id, failedQueued: failedQueued.length }, 'webhook disabled after failed attempts');
+    for (const webhook of disabled) deps.log.warn({ webhookId: publicId('Webhook', webhook.id), failedQueued: failedQueued.length }, 'webhook disabled after failed attempts');
     return jobs.length > 0;
   }
 

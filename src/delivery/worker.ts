@@ -7,6 +7,7 @@ import { loadDeliveriesForAttempt, takeRateSlot, type AttemptRecord, type Delive
 import { newId } from '../db/ids.js';
 import { decideAfterAttempt, decideBeforeAttempt, type RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretBox } from '../domain/secret-box.js';
+import { publicId } from '../domain/public-id.js';
 import { buildWebhookHeaders } from '../domain/signature.js';
 import type { Logger } from '../logger.js';
 import type { FetchedJob } from '../queue/queue.js';
@@ -56,7 +57,7 @@ export function createBatchRunner(deps: WorkerDeps) {
   async function attempt(job: FetchedJob, delivery: DeliveryForAttempt): Promise<Recording> {
     const startedAt = new Date();
     const outcome = await deps.channelFor(delivery.url).send({
-      deliveryId: delivery.id,
+      deliveryId: publicId('Delivery', delivery.id),
       eventType: delivery.event_type,
       url: delivery.url,
       method: delivery.http_method,
@@ -88,7 +89,7 @@ export function createBatchRunner(deps: WorkerDeps) {
       failureReason: verdict.status === 'FAILED' ? verdict.reason : outcome.kind === 'failure' ? outcome.error : null,
       automaticAttempts: verdict.automaticAttempts,
     };
-    deps.log.debug({ deliveryId: delivery.id, attempt: record.number, outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
+    deps.log.debug({ deliveryId: publicId('Delivery', delivery.id), attempt: record.number, outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
     return { kind: 'attempt', job, accountId: delivery.account_id, record, goneReason: decision.webhook.disableReason };
   }
 
@@ -96,7 +97,7 @@ export function createBatchRunner(deps: WorkerDeps) {
   function signatureHeaders(delivery: DeliveryForAttempt, now: Date): Record<string, string> {
     const valid = [secrets.decrypt(delivery.secret)];
     if (delivery.previous_secret && delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > now) valid.push(secrets.decrypt(delivery.previous_secret));
-    return { ...buildWebhookHeaders({ msgId: delivery.id, timestampSeconds: Math.floor(now.getTime() / 1000), body: delivery.body!, secrets: valid }) };
+    return { ...buildWebhookHeaders({ msgId: publicId('Delivery', delivery.id), timestampSeconds: Math.floor(now.getTime() / 1000), body: delivery.body!, secrets: valid }) };
   }
 
   return async function runBatch(jobs: readonly FetchedJob[]): Promise<Promise<void>[]> {

@@ -1,5 +1,6 @@
 // The caller's own account (`viewer`). Accounts are created by the operator's CLI, never over GraphQL.
 import { builder } from './builder.js';
+import { webhookScope } from './scope.js';
 
 export const AccountRef = builder.prismaNode('Account', {
   id: { field: 'id' },
@@ -8,7 +9,8 @@ export const AccountRef = builder.prismaNode('Account', {
   fields: (t) => ({
     name: t.exposeString('name'),
     maxWebhooks: t.exposeInt('maxWebhooks', { nullable: true, description: 'Most webhooks this account may have; null: no limit.' }),
-    webhookCount: t.relationCount('webhooks', { where: { deletedAt: null } }),
+    // Counted within the caller's reach: a portal session limited to some webhooks counts only those.
+    webhookCount: t.relationCount('webhooks', { where: (_args, ctx) => webhookScope(ctx) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
+import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -39,6 +40,9 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: false,
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    // One ID, one string: node IDs are the public IDs (`dlv_…`) that the wire carries too, not base64 of `Type:uuid`.
+    encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
+    decodeGlobalID: (globalId) => decodeGlobalId(globalId),
   },
 });
 

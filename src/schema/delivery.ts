@@ -7,6 +7,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connection-args.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
+import { deliveryScope, isWebhookScoped } from './scope.js';
 import { loadOwnWebhook, resolveTotalCount, WebhookRef } from './webhook.js';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', { values: Object.values(DeliveryStatusValues) });
@@ -35,7 +36,7 @@ export const DeliveryRef = builder.prismaNode('Delivery', {
   id: { field: 'id' },
   // Select only what a query asks for: a history page must not drag every payload (up to 256 KiB each) along.
   select: { id: true },
-  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), accountId: ctx.account.id }),
+  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), AND: [deliveryScope(ctx)] }),
   fields: (t) => ({
     webhook: t.relation('webhook'),
     event: t.relation('event'),
@@ -90,10 +91,11 @@ type DeliveryFilterValue = {
   until?: Date | null;
 };
 
-/** The Prisma `where` of a delivery list: always the caller's account, then each filter given. */
-export function deliveryWhere(ctx: Context, filter: DeliveryFilterValue | null | undefined, scope: Prisma.DeliveryWhereInput = {}): Prisma.DeliveryWhereInput {
-  const where: Prisma.DeliveryWhereInput = { accountId: ctx.account.id, ...scope };
-  if (!filter) return where;
+/** The Prisma `where` of a delivery list: always what the caller may reach (scope.ts), then `parent`, then each filter given. */
+export function deliveryWhere(ctx: Context, filter: DeliveryFilterValue | null | undefined, parent: Prisma.DeliveryWhereInput = {}): Prisma.DeliveryWhereInput {
+  const where: Prisma.DeliveryWhereInput = {};
+  const scoped = { AND: [deliveryScope(ctx), parent, where] };
+  if (!filter) return scoped;
   if (filter.webhookId != null) where.webhookId = parseGlobalId(String(filter.webhookId), 'Webhook', 'webhookId');
   if (filter.eventId != null) where.eventId = parseGlobalId(String(filter.eventId), 'Event', 'eventId');
   if (filter.status != null) where.status = { in: filter.status };
@@ -102,14 +104,14 @@ export function deliveryWhere(ctx: Context, filter: DeliveryFilterValue | null |
     if (filter.since && filter.until && filter.since > filter.until) throw badInput('since', '"since" must not be after "until".');
     where.createdAt = { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) };
   }
-  return where;
+  return scoped;
 }
 
 const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
 export const deliveryCreatedAt = (ctx: Context) =>
   cursorCreatedAt(ctx, 'Delivery', async (id) =>
-    (await ctx.db.prisma.delivery.findFirst({ where: { id, accountId: ctx.account.id }, select: { createdAt: true } }))?.createdAt ?? null);
+    (await ctx.db.prisma.delivery.findFirst({ where: { id, AND: [deliveryScope(ctx)] }, select: { createdAt: true } }))?.createdAt ?? null);
 
 export const ownsDelivery = (ctx: Context) => async (id: string) => (await deliveryCreatedAt(ctx)(id)) !== null;
 
@@ -136,7 +138,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = parseGlobalId(String(args.id), 'Delivery', 'id');
-      const delivery = await ctx.db.prisma.delivery.findFirst({ ...query, where: { id, accountId: ctx.account.id } });
+      const delivery = await ctx.db.prisma.delivery.findFirst({ ...query, where: { id, AND: [deliveryScope(ctx)] } });
       if (!delivery) throw notFound('Delivery');
       return delivery;
     },
@@ -222,6 +224,8 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = parseGlobalId(String(args.id), 'Delivery', 'id');
+      // The engine checks the account; a session limited to some webhooks must reach the delivery too.
+      if (isWebhookScoped(ctx) && !(await ctx.db.prisma.delivery.count({ where: { id, AND: [deliveryScope(ctx)] } }))) throw notFound('Delivery');
       await ctx.services.engine.retry(ctx.account.id, id).catch(mapStateError);
       return ctx.db.prisma.delivery.findUniqueOrThrow({ ...query, where: { id } });
     },

@@ -10,6 +10,7 @@ import { builder } from './builder.js';
 import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connection-args.js';
 import { DeliveryConnection, deliveryCreatedAt, ownsDelivery } from './delivery.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
+import { deliveryScope, eventScope } from './scope.js';
 import { RestrictionTypeEnum, resolveTotalCount } from './webhook.js';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -18,7 +19,7 @@ export const MAX_DATA_DEPTH = 32;
 
 export const EventRef = builder.prismaNode('Event', {
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), accountId: ctx.account.id }),
+  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), AND: [eventScope(ctx)] }),
   fields: (t) => ({
     type: t.exposeString('type'),
     data: t.field({ type: 'JSON', nullable: true, description: 'null once archived', resolve: (event) => event.data }),
@@ -30,12 +31,12 @@ export const EventRef = builder.prismaNode('Event', {
         {
           type: 'Delivery',
           cursor: 'id',
-          totalCount: (event, _args, ctx) => ctx.db.prisma.delivery.count({ where: { eventId: event.id, accountId: ctx.account.id } }),
+          totalCount: (event, _args, ctx) => ctx.db.prisma.delivery.count({ where: { eventId: event.id, AND: [deliveryScope(ctx)] } }),
           resolve: (query, event, _args, ctx) =>
             keysetPage(query, deliveryCreatedAt(ctx)).then((page) =>
               ctx.db.prisma.delivery.findMany({
                 ...page.query,
-                where: { AND: [{ eventId: event.id, accountId: ctx.account.id }, page.where] },
+                where: { AND: [{ eventId: event.id }, deliveryScope(ctx), page.where] },
                 orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
               }),
             ),
@@ -58,12 +59,12 @@ const EventConnection = builder.connectionObject(
 
 const eventCreatedAt = (ctx: Context) =>
   cursorCreatedAt(ctx, 'Event', async (id) =>
-    (await ctx.db.prisma.event.findFirst({ where: { id, accountId: ctx.account.id }, select: { createdAt: true } }))?.createdAt ?? null);
+    (await ctx.db.prisma.event.findFirst({ where: { id, AND: [eventScope(ctx)] }, select: { createdAt: true } }))?.createdAt ?? null);
 
 function eventWhere(ctx: Context, args: { type?: string | null; since?: Date | null; until?: Date | null }): Prisma.EventWhereInput {
   if (args.since && args.until && args.since > args.until) throw badInput('since', '"since" must not be after "until".');
   return {
-    accountId: ctx.account.id,
+    AND: [eventScope(ctx)],
     ...(args.type != null ? { type: args.type } : {}),
     ...(args.since || args.until ? { createdAt: { ...(args.since ? { gte: args.since } : {}), ...(args.until ? { lt: args.until } : {}) } } : {}),
   };
@@ -96,7 +97,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = parseGlobalId(String(args.id), 'Event', 'id');
-      const event = await ctx.db.prisma.event.findFirst({ ...query, where: { id, accountId: ctx.account.id } });
+      const event = await ctx.db.prisma.event.findFirst({ ...query, where: { id, AND: [eventScope(ctx)] } });
       if (!event) throw notFound('Event');
       return event;
     },

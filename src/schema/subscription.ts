@@ -1,6 +1,7 @@
 // Live updates: every status change of the caller's deliveries, and changes of its webhooks. Changes arrive from any
-// process through NOTIFY (ids only); each is loaded here scoped to the subscriber's account, so no account can ever
-// receive another's items, whatever ID it passes.
+// process through NOTIFY (ids only); each is filtered by the subscriber's reach (its account and, for a portal
+// session, its webhooks) and loaded scoped to it, so no caller ever receives another's items, whatever ID it passes.
+// A portal session's subscriptions end when the session expires or is revoked (src/portal/session-watch.ts).
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { filter, pipe } from 'graphql-yoga';
 import type { Context } from '../context.js';
@@ -9,12 +10,14 @@ import { notFound } from '../errors.js';
 import { builder } from './builder.js';
 import { DeliveryRef } from './delivery.js';
 import { parseGlobalId } from './global-id.js';
+import { deliveryScope, reachesWebhook, webhookScope } from './scope.js';
+import { endWhenSessionEnds } from '../portal/session-watch.js';
 import { WebhookRef } from './webhook.js';
 
 async function ownWebhookId(ctx: Context, globalId: string | number | null | undefined, field: string): Promise<string | null> {
   if (globalId == null) return null;
   const id = parseGlobalId(String(globalId), 'Webhook', field);
-  const found = await ctx.db.prisma.webhook.count({ where: { id, accountId: ctx.account.id } });
+  const found = await ctx.db.prisma.webhook.count({ where: { id, AND: [webhookScope(ctx)] } });
   if (!found) throw notFound('Webhook');
   return id;
 }
@@ -70,9 +73,9 @@ function accountChanges<Topic extends 'delivery' | 'webhook'>(
   const changes = pipe(
     // (One topic argument, no id: the typed overloads do not narrow over a generic topic.)
     ctx.services.pubSub.subscribe(...([topic] as [never])) as AsyncIterable<TopicChange<Topic>>,
-    filter((change: TopicChange<Topic>) => change.accountId === ctx.account.id && (webhookId === null || webhookIdOf(change) === webhookId)),
+    filter((change: TopicChange<Topic>) => reachesWebhook(ctx, change.accountId, webhookIdOf(change)) && (webhookId === null || webhookIdOf(change) === webhookId)),
   );
-  return counted(ctx, changes);
+  return counted(ctx, endWhenSessionEnds(ctx, changes));
 }
 
 type TopicChange<Topic extends 'delivery' | 'webhook'> = Topic extends 'delivery' ? DeliveryChange : WebhookChange;
@@ -89,7 +92,7 @@ builder.subscriptionFields((t) => ({
     resolve: async (change, _args, ctx, info) => {
       // Loaded with the subscriber's own selection, so that Pothos reads every field from this row...
       const query = queryFromInfo({ context: ctx, info, typeName: 'Delivery' });
-      const delivery = await ctx.db.prisma.delivery.findFirst({ ...query, where: { id: change.id, accountId: ctx.account.id } });
+      const delivery = await ctx.db.prisma.delivery.findFirst({ ...query, where: { id: change.id, AND: [deliveryScope(ctx)] } });
       if (!delivery) throw notFound('Delivery');
       // ...and with the status as this change set it: the row may already have moved on (PENDING → SUCCEEDED in ms).
       (delivery as { status: string }).status = change.status;

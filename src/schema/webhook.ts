@@ -20,6 +20,7 @@ import { HttpMethod as HttpMethodValues, RestrictionType as RestrictionTypeValue
 import { builder } from './builder.js';
 import { checkConnectionArgsFirst } from './connection-args.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
+import { webhookScope } from './scope.js';
 import {
   validateDescription,
   validateEvents,
@@ -39,7 +40,7 @@ export const RestrictionTypeEnum = builder.enumType('RestrictionType', {
 export const RestrictionRef = builder.prismaNode('WebhookRestriction', {
   name: 'Restriction',
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), webhook: { accountId: ctx.account.id, deletedAt: null } }),
+  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), webhook: webhookScope(ctx) }),
   fields: (t) => ({
     type: t.expose('type', { type: RestrictionTypeEnum }),
     targetId: t.exposeString('targetId'),
@@ -48,7 +49,7 @@ export const RestrictionRef = builder.prismaNode('WebhookRestriction', {
 
 export const WebhookRef = builder.prismaNode('Webhook', {
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), accountId: ctx.account.id, deletedAt: null }),
+  findUnique: (id, ctx) => ({ id: checkNodeUuid(id), AND: [webhookScope(ctx)] }),
   fields: (t) => ({
     name: t.exposeString('name'),
     url: t.exposeString('url'),
@@ -109,7 +110,7 @@ builder.queryFields((t) => ({
       },
       WebhookConnection,
     ),
-    async (id, ctx) => (await findLiveWebhook(ctx.db.prisma, ctx.account.id, id)) !== null,
+    async (id, ctx) => (await findLiveWebhook(ctx.db.prisma, webhookScope(ctx), id)) !== null,
   ),
   webhook: t.prismaField({
     type: 'Webhook',
@@ -117,7 +118,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = parseGlobalId(String(args.id), 'Webhook', 'id');
-      const webhook = await ctx.db.prisma.webhook.findFirst({ ...query, where: { id, accountId: ctx.account.id, deletedAt: null } });
+      const webhook = await ctx.db.prisma.webhook.findFirst({ ...query, where: { id, AND: [webhookScope(ctx)] } });
       if (!webhook) throw notFound('Webhook');
       return webhook;
     },
@@ -125,7 +126,7 @@ builder.queryFields((t) => ({
 }));
 
 function webhookListWhere(ctx: Context, active: boolean | null | undefined) {
-  return { accountId: ctx.account.id, deletedAt: null, ...(active == null ? {} : { active }) };
+  return { AND: [webhookScope(ctx), active == null ? {} : { active }] };
 }
 
 // ---- inputs -------------------------------------------------------------------------------------------------
@@ -209,10 +210,10 @@ const DeleteWebhookPayload = builder.objectRef<{ deletedId: string }>('DeleteWeb
 
 // ---- mutations ----------------------------------------------------------------------------------------------
 
-/** The caller's live webhook by global id, or NOT_FOUND (missing, deleted and another account's alike). */
+/** The caller's live webhook by global id, or NOT_FOUND (missing, deleted, beyond its scope and another account's alike). */
 export async function loadOwnWebhook(ctx: Context, globalId: string | number, field: string) {
   const id = parseGlobalId(String(globalId), 'Webhook', field);
-  const webhook = await findLiveWebhook(ctx.db.prisma, ctx.account.id, id);
+  const webhook = await findLiveWebhook(ctx.db.prisma, webhookScope(ctx), id);
   if (!webhook) throw notFound('Webhook');
   return webhook;
 }
@@ -348,7 +349,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const id = parseGlobalId(String(args.id), 'Restriction', 'id');
       const restriction = await ctx.db.prisma.webhookRestriction.findFirst({
-        where: { id, webhook: { accountId: ctx.account.id, deletedAt: null } },
+        where: { id, webhook: webhookScope(ctx) },
       });
       if (!restriction) throw notFound('Restriction');
       await ctx.db.prisma.webhookRestriction.delete({ where: { id } });

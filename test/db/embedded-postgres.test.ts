@@ -11,7 +11,6 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createGraphqlClient } from '../../src/sdk/client.js';
 import { ViewerDocument } from '../../src/sdk/generated.js';
-import { globalId } from '../helpers/graphql.js';
 import { childEnv, runScript } from '../helpers/process.js';
 
 let dataDir: string | undefined;
@@ -64,7 +63,8 @@ describe('the embedded PostgreSQL (no DATABASE_URL)', () => {
     });
     expect(await isListening(state.port)).toBe(true);
     const client = createGraphqlClient(`http://127.0.0.1:${app.http.port}/graphql`, apiKey);
-    expect((await client.data(ViewerDocument)).viewer).toMatchObject({ id: globalId('Account', accountId), name: 'Embedded Spa' });
+    // The CLI prints the account's public ID, the one the API answers.
+    expect((await client.data(ViewerDocument)).viewer).toMatchObject({ id: accountId, name: 'Embedded Spa' });
 
     // 3. The CLI, while the service runs, uses the running cluster rather than starting a second one, and leaves it up.
     const listed = await cli('list', '--json');

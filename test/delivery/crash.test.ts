@@ -9,6 +9,7 @@ import { createTestDatabase } from '../helpers/database.js';
 import { createWebhook, deliveriesOfEvent, gate, publish, waitUntil, type DeliveryRow } from '../helpers/delivery.js';
 import { childEnv } from '../helpers/process.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { publicId } from '../../src/domain/public-id.js';
 
 const EVENTS = 12;
 const DEADLINE_MS = 60_000;
@@ -105,7 +106,7 @@ it('delivers every accepted event after a worker is killed mid-delivery', { time
   );
 
   for (const delivery of settled) {
-    const requests = receiver.requests.filter((request) => request.headers['webhook-id'] === delivery.id);
+    const requests = receiver.requests.filter((request) => request.headers['webhook-id'] === publicId('Delivery', delivery.id));
     expect(requests.length, `requests for delivery ${delivery.id}`).toBeGreaterThanOrEqual(1);
     // Duplicates are the same message: same body bytes, each signed afresh and valid.
     expect(new Set(requests.map((request) => request.body))).toEqual(new Set([delivery.body]));

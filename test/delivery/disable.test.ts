@@ -5,6 +5,7 @@ import { DeleteWebhookDocument, SetWebhookActiveDocument, WebhookDocument } from
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { attemptJobs, attemptsOf, createWebhook, deliveryRow, gate, onlyDelivery, publish, waitForDelivery } from '../helpers/delivery.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { publicId } from '../../src/domain/public-id.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -64,7 +65,7 @@ describe.concurrent('auto-disable', () => {
     const flowing = await publish(client, { type: 'orders.created', data: { id: 'o2' } });
     expect(flowing.deliveryCount).toBe(1);
     const delivered = await waitForDelivery(app.db.pool, (await onlyDelivery(app.db.pool, flowing.rawId)).id, ['SUCCEEDED']);
-    const request = receiver.requests.find((candidate) => candidate.headers['webhook-id'] === delivered.id)!;
+    const request = receiver.requests.find((candidate) => candidate.headers['webhook-id'] === publicId('Delivery', delivered.id))!;
     expect(receiver.verify(request, webhook.secret)).toBeTruthy();
     // The parked delivery's own job, due in 30 s, finds it FAILED and sends nothing: it was not revived.
     expect((await attemptsOf(app.db.pool, parked.id)).map((attempt) => attempt.number)).toEqual([1]);

@@ -228,10 +228,10 @@ describe.concurrent('sendTestEvent and rotation', () => {
     await waitForDelivery(app.db.pool, deliveryId, ['SUCCEEDED']);
     const [request] = await receiver.waitFor(1);
     expect(request!.method).toBe('PUT');
-    expect(request!.headers['webhook-id']).toBe(deliveryId);
+    expect(request!.headers['webhook-id']).toBe(sendTestEvent.id);
     expect(receiver.verify(request!, webhook.secret)).toBeTruthy();
     const body = JSON.parse(request!.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ event: 'webhook.test', event_id: rawId(sendTestEvent.event.id, 'Event'), webhook_id: webhook.rawId });
+    expect(body).toMatchObject({ event: 'webhook.test', event_id: sendTestEvent.event.id, webhook_id: webhook.id });
     expect(body['data']).toBeTypeOf('object');
     expect((await attemptsOf(app.db.pool, deliveryId)).map((attempt) => attempt.trigger)).toEqual(['AUTOMATIC']);
   });

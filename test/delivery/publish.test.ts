@@ -16,6 +16,7 @@ import {
 } from '../helpers/delivery.js';
 import { expectError } from '../helpers/graphql.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { publicId } from '../../src/domain/public-id.js';
 
 const MAX_PAYLOAD_BYTES = 1000;
 
@@ -179,7 +180,7 @@ describe('idempotency', () => {
     expect(deliveries.map((delivery) => delivery.webhook_id).sort()).toEqual(hooks.map((hook) => hook.rawId).sort());
     expect(await attemptJobs(app.db.pool, deliveries.map((delivery) => delivery.id))).toHaveLength(2);
     await waitAllFinished(first!.rawId);
-    const received = receiver.requests.filter((request) => (JSON.parse(request.body) as { event_id: string }).event_id === first!.rawId);
+    const received = receiver.requests.filter((request) => (JSON.parse(request.body) as { event_id: string }).event_id === first!.id);
     expect(received).toHaveLength(2);
 
     // Later, with other data: still the first event, nothing new sent. Another account's key is its own.
@@ -267,7 +268,7 @@ describe('what the endpoint receives', () => {
       expect(request.method).toBe({ put: 'PUT', patch: 'PATCH', post: 'POST' }[name]);
       expect(request.headers['content-type']).toBe('application/json');
       expect(request.headers['user-agent']).toMatch(/Hookstream/);
-      expect(request.headers['webhook-id']).toBe(delivery.id);
+      expect(request.headers['webhook-id']).toBe(publicId('Delivery', delivery.id));
       expect(Number(request.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -2);
       expect(receiver.verify(request, webhook.secret)).toBeTruthy();
       // The bytes sent are the bytes stored (and signed).
@@ -276,7 +277,7 @@ describe('what the endpoint receives', () => {
       const body = JSON.parse(request.body) as Record<string, unknown>;
       expect(Object.keys(body).slice(0, 4)).toEqual(['event', 'event_id', 'webhook_id', 'triggered_at']);
       expect(Object.keys(body)).toContain('data');
-      expect(body).toMatchObject({ event: 'bookings.created', event_id: event.rawId, webhook_id: webhook.rawId });
+      expect(body).toMatchObject({ event: 'bookings.created', event_id: event.id, webhook_id: webhook.id });
       expect(new Date(body['triggered_at'] as string).toISOString()).toBe(new Date(event.createdAt).toISOString());
       expect(body['triggered_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
       expect(body['data']).toEqual(name === 'patch' ? { id: 'b42' } : data);
@@ -290,7 +291,7 @@ describe('what the endpoint receives', () => {
     // The attempt record keeps the headers sent, but never a custom header's value.
     const putDelivery = deliveries.find((row) => row.webhook_id === put.rawId)!;
     const [attempt] = await attemptsOf(app.db.pool, putDelivery.id);
-    expect(attempt!.request_headers).toMatchObject({ Authorization: '[redacted]', 'X-Tenant': '[redacted]', 'webhook-id': putDelivery.id, 'content-type': 'application/json' });
+    expect(attempt!.request_headers).toMatchObject({ Authorization: '[redacted]', 'X-Tenant': '[redacted]', 'webhook-id': publicId('Delivery', putDelivery.id), 'content-type': 'application/json' });
     expect(JSON.stringify(attempt!.request_headers)).not.toContain('s3cr3t');
   });
 });

@@ -5,8 +5,10 @@ import type pg from 'pg';
 import { expect } from 'vitest';
 import type { GraphqlClient } from '../../src/sdk/client.js';
 import { CreateWebhookDocument, PublishEventDocument, type CreateWebhookInput, type PublishEventInput } from '../../src/sdk/generated.js';
+import { isUuid } from '../../src/db/ids.js';
 import { rawId } from './graphql.js';
 import type { ReceivedRequest } from './receiver.js';
+import { publicId } from '../../src/domain/public-id.js';
 
 /** Polls `check` until it returns a value other than undefined/false/null; fails with `what` after `timeoutMs`. */
 export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, intervalMs = 25): Promise<T> {
@@ -152,7 +154,11 @@ export async function onlyDelivery(pool: pg.Pool, eventId: string): Promise<Deli
 }
 
 /** Requests that carried this webhook-id (the delivery's id). */
-export const requestsFor = (requests: readonly ReceivedRequest[], deliveryId: string) => requests.filter((request) => request.headers['webhook-id'] === deliveryId);
+export const requestsFor = (requests: readonly ReceivedRequest[], deliveryId: string) => {
+  // The header carries the public ID (`dlv_…`); tests hold either that or the row's UUID.
+  const wireId = isUuid(deliveryId) ? publicId('Delivery', deliveryId) : deliveryId;
+  return requests.filter((request) => request.headers['webhook-id'] === wireId);
+};
 
 /** A loopback port with nothing listening on it: connecting is refused. */
 export async function closedPort(): Promise<number> {

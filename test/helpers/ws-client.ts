@@ -13,6 +13,8 @@ export function createWsClient(httpUrl: string, apiKey: string | null, onClosed?
     lazy: false,
     retryAttempts: 0,
     connectionParams: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+    // A refused or closed connection reaches `onClosed`; graphql-ws would also print the whole CloseEvent.
+    onNonLazyError: () => {},
     on: { closed: (event) => onClosed?.(event as { code: number; reason: string }) },
   });
 }

@@ -3,7 +3,7 @@
 import { ConsoleDeliveryDocument, ConsoleDeliveryUpdatedDocument, RetryDeliveryDocument, type ConsoleDeliveryQuery } from '@sdk/generated';
 import { ErrorMessage, JsonBlock, Loading, OutcomeMessage, PageHeading, StatusBadge, Time } from '../components';
 import { formatDuration, TRIGGER_LABELS } from '../format';
-import { useAction, useLiveState, useQuery, useSession, useSubscription } from '../hooks';
+import { useAction, useLiveState, usePermissions, useQuery, useSession, useSubscription } from '../hooks';
 import { Link, paths } from '../router';
 import { WebhookActions } from './WebhookActions';
 
@@ -12,6 +12,7 @@ type Attempt = Delivery['attempts'][number];
 
 export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
   const { api } = useSession();
+  const { canChange } = usePermissions();
   const query = useQuery(ConsoleDeliveryDocument, { id: deliveryId });
   const delivery = query.data?.delivery ?? null;
   const action = useAction();
@@ -117,21 +118,23 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
             </div>
           </dl>
 
-          <section aria-labelledby="delivery-actions-heading">
-            <h2 id="delivery-actions-heading">Actions</h2>
-            <div className="actions">
-              <button type="button" className="primary" onClick={() => void retry()} disabled={!retryable || action.busy}>
-                Retry delivery
-              </button>
-            </div>
-            {!retryable && (
-              <p className="hint">
-                {delivery.archived ? 'Archived deliveries cannot be sent again.' : 'A delivery can be retried once it has succeeded or failed.'}
-              </p>
-            )}
-            <OutcomeMessage outcome={action.outcome} />
-            <WebhookActions webhookId={delivery.webhook.id} active={delivery.webhook.active} />
-          </section>
+          {canChange && (
+            <section aria-labelledby="delivery-actions-heading">
+              <h2 id="delivery-actions-heading">Actions</h2>
+              <div className="actions">
+                <button type="button" className="primary" onClick={() => void retry()} disabled={!retryable || action.busy}>
+                  Retry delivery
+                </button>
+              </div>
+              {!retryable && (
+                <p className="hint">
+                  {delivery.archived ? 'Archived deliveries cannot be sent again.' : 'A delivery can be retried once it has succeeded or failed.'}
+                </p>
+              )}
+              <OutcomeMessage outcome={action.outcome} />
+              <WebhookActions webhookId={delivery.webhook.id} active={delivery.webhook.active} />
+            </section>
+          )}
 
           <section aria-labelledby="payload-heading">
             <h2 id="payload-heading">Payload</h2>

@@ -16,7 +16,7 @@ import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 
 import { toApiError, type ApiError } from '../api';
 import { ActiveBadge, ErrorMessage, Loading, PageHeading, Pager, pageLinks, StatusBadge, Time } from '../components';
 import { DELIVERY_STATUSES, formatDateTime, isoToLocalInput, localInputToIso, STATUS_LABELS } from '../format';
-import { useLiveState, useQuery, useSession, useSubscription } from '../hooks';
+import { useLiveState, usePermissions, useQuery, useSession, useSubscription } from '../hooks';
 import { Link, navigate, paths } from '../router';
 import { WebhookActions } from './WebhookActions';
 
@@ -286,6 +286,7 @@ export function HistoryPage({ webhookId, search }: { webhookId: string | null; s
 }
 
 function WebhookHeading({ webhookId }: { webhookId: string }) {
+  const { canChange } = usePermissions();
   const query = useQuery(ConsoleWebhookDocument, { id: webhookId });
   const webhook = query.data?.webhook;
   return (
@@ -298,7 +299,7 @@ function WebhookHeading({ webhookId }: { webhookId: string }) {
         {webhook && <ActiveBadge active={webhook.active} />}
       </div>
       {query.error && <ErrorMessage error={query.error} what="the webhook" />}
-      {webhook && (
+      {webhook && canChange && (
         <details className="panel">
           <summary>Send a test event or replay failed deliveries</summary>
           <WebhookActions webhookId={webhook.id} active={webhook.active} onDone={() => void query.refetch(true)} />

@@ -2,12 +2,13 @@ import { CreateWebhookDocument } from '@sdk/generated';
 import { useState } from 'react';
 import { toApiError, type ApiError } from '../api';
 import { PageHeading } from '../components';
-import { useSession } from '../hooks';
+import { usePermissions, useSession } from '../hooks';
 import { Link, navigate, paths } from '../router';
 import { WebhookForm, type WebhookFormValues } from './WebhookForm';
 
 export function NewWebhookPage() {
   const { api, setFlashSecret } = useSession();
+  const { canCreateWebhooks } = usePermissions();
   const [problem, setProblem] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -43,7 +44,10 @@ export function NewWebhookPage() {
         <Link to={paths.webhooks()}>Webhooks</Link> / New
       </p>
       <PageHeading>New webhook</PageHeading>
-      <WebhookForm initial={null} submitLabel="Create webhook" onSubmit={(values) => void create(values)} problem={problem} busy={busy} />
+      {!canCreateWebhooks && <p className="message message-info">This portal session cannot create webhooks.</p>}
+      {canCreateWebhooks && (
+        <WebhookForm initial={null} submitLabel="Create webhook" onSubmit={(values) => void create(values)} problem={problem} busy={busy} />
+      )}
     </>
   );
 }

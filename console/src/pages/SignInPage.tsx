@@ -22,6 +22,7 @@ export function SignInPage({ onSignIn, notice }: { onSignIn(apiKey: string): Pro
     <main className="page page-narrow" id="main">
       <PageHeading>Hookstream console</PageHeading>
       <p>Sign in with your account's API key. It stays in this browser tab only and is forgotten when the tab closes.</p>
+      <p className="hint">Given a portal link by your platform? Open it: it signs you in without a key.</p>
       {notice && <p className="message message-info" role="status">{notice}</p>}
       <form onSubmit={(event) => void submit(event)} className="form" noValidate>
         <div className="field">

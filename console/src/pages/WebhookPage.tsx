@@ -14,7 +14,7 @@ import { useEffect, useState } from 'react';
 import { toApiError, type ApiError } from '../api';
 import { ActiveBadge, ErrorMessage, Loading, OutcomeMessage, PageHeading, SecretNotice, Time } from '../components';
 import { formatRate } from '../format';
-import { useAction, useDebounced, useLiveState, useQuery, useSession, useSubscription } from '../hooks';
+import { useAction, useDebounced, useLiveState, usePermissions, useQuery, useSession, useSubscription } from '../hooks';
 import { Link, navigate, paths } from '../router';
 import { RestrictionsEditor } from './RestrictionsEditor';
 import { WebhookActions } from './WebhookActions';
@@ -59,6 +59,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
 
 function WebhookDetails({ webhook, secret, onSecret, refresh }: { webhook: Webhook; secret: string | null; onSecret(secret: string | null): void; refresh(): Promise<void> }) {
   const { api } = useSession();
+  const { canChange } = usePermissions();
   const action = useAction();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [editProblem, setEditProblem] = useState<ApiError | null>(null);
@@ -168,50 +169,55 @@ function WebhookDetails({ webhook, secret, onSecret, refresh }: { webhook: Webho
         </p>
       </section>
 
-      <section aria-labelledby="actions-heading">
-        <h2 id="actions-heading">Actions</h2>
-        <div className="actions">
-          <button type="button" onClick={() => void setActive(!webhook.active)} disabled={action.busy}>
-            {webhook.active ? 'Disable webhook' : 'Enable webhook'}
-          </button>
-          <button type="button" onClick={() => void rotate()} disabled={action.busy}>
-            Rotate secret
-          </button>
-          {!confirmingDelete && (
-            <button type="button" className="danger" onClick={() => setConfirmingDelete(true)}>
-              Delete webhook…
-            </button>
-          )}
-        </div>
-        {confirmingDelete && (
-          <div className="confirm" role="group" aria-labelledby="delete-question">
-            <p id="delete-question">
-              Delete <strong>{webhook.name}</strong> and its call history? This cannot be undone.
-            </p>
+      {!canChange && <p className="message message-info">This portal session is read-only: the webhook's settings cannot be changed here.</p>}
+      {canChange && (
+        <>
+          <section aria-labelledby="actions-heading">
+            <h2 id="actions-heading">Actions</h2>
             <div className="actions">
-              <button type="button" className="danger" onClick={() => void remove()} disabled={action.busy}>
-                Delete for good
+              <button type="button" onClick={() => void setActive(!webhook.active)} disabled={action.busy}>
+                {webhook.active ? 'Disable webhook' : 'Enable webhook'}
               </button>
-              <button type="button" onClick={() => setConfirmingDelete(false)} autoFocus>
-                Keep it
+              <button type="button" onClick={() => void rotate()} disabled={action.busy}>
+                Rotate secret
               </button>
+              {!confirmingDelete && (
+                <button type="button" className="danger" onClick={() => setConfirmingDelete(true)}>
+                  Delete webhook…
+                </button>
+              )}
             </div>
-          </div>
-        )}
-        <OutcomeMessage outcome={action.outcome} />
-        <WebhookActions webhookId={webhook.id} active={webhook.active} onDone={() => void refresh()} />
-      </section>
+            {confirmingDelete && (
+              <div className="confirm" role="group" aria-labelledby="delete-question">
+                <p id="delete-question">
+                  Delete <strong>{webhook.name}</strong> and its call history? This cannot be undone.
+                </p>
+                <div className="actions">
+                  <button type="button" className="danger" onClick={() => void remove()} disabled={action.busy}>
+                    Delete for good
+                  </button>
+                  <button type="button" onClick={() => setConfirmingDelete(false)} autoFocus>
+                    Keep it
+                  </button>
+                </div>
+              </div>
+            )}
+            <OutcomeMessage outcome={action.outcome} />
+            <WebhookActions webhookId={webhook.id} active={webhook.active} onDone={() => void refresh()} />
+          </section>
 
-      <section aria-labelledby="settings-heading">
-        <h2 id="settings-heading">Settings</h2>
-        <WebhookForm key={formKey} initial={webhook} submitLabel="Save changes" onSubmit={(values) => void save(values)} problem={editProblem} busy={editBusy} />
-        <div aria-live="polite">{editOutcome && <p className="message message-success">{editOutcome}</p>}</div>
-      </section>
+          <section aria-labelledby="settings-heading">
+            <h2 id="settings-heading">Settings</h2>
+            <WebhookForm key={formKey} initial={webhook} submitLabel="Save changes" onSubmit={(values) => void save(values)} problem={editProblem} busy={editBusy} />
+            <div aria-live="polite">{editOutcome && <p className="message message-success">{editOutcome}</p>}</div>
+          </section>
 
-      <section aria-labelledby="restrictions-heading">
-        <h2 id="restrictions-heading">Restrictions</h2>
-        <RestrictionsEditor key={webhook.restrictions.map((r) => r.id).join()} webhook={webhook} onSaved={() => void refresh()} />
-      </section>
+          <section aria-labelledby="restrictions-heading">
+            <h2 id="restrictions-heading">Restrictions</h2>
+            <RestrictionsEditor key={webhook.restrictions.map((r) => r.id).join()} webhook={webhook} onSaved={() => void refresh()} />
+          </section>
+        </>
+      )}
     </>
   );
 }

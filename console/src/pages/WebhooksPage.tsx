@@ -3,13 +3,14 @@
 import { ConsoleDeliveryUpdatedDocument, ConsoleWebhooksDocument, ConsoleWebhookUpdatedDocument, SetWebhookActiveDocument } from '@sdk/generated';
 import { ActiveBadge, ErrorMessage, Loading, OutcomeMessage, PageHeading, Pager, pageLinks } from '../components';
 import { formatRate } from '../format';
-import { useAction, useDebounced, useLiveState, useQuery, useSession, useSubscription } from '../hooks';
+import { useAction, useDebounced, useLiveState, usePermissions, useQuery, useSession, useSubscription } from '../hooks';
 import { Link, paths } from '../router';
 
 const PAGE_SIZE = 25;
 
 export function WebhooksPage({ search }: { search: string }) {
   const { api } = useSession();
+  const { canChange, canCreateWebhooks } = usePermissions();
   const params = new URLSearchParams(search);
   const after = params.get('after');
   const before = params.get('before');
@@ -33,17 +34,24 @@ export function WebhooksPage({ search }: { search: string }) {
     <>
       <div className="page-header">
         <PageHeading>Webhooks</PageHeading>
-        <Link to={paths.newWebhook()} className="button-link primary">
-          New webhook
-        </Link>
+        {canCreateWebhooks && (
+          <Link to={paths.newWebhook()} className="button-link primary">
+            New webhook
+          </Link>
+        )}
       </div>
       <OutcomeMessage outcome={action.outcome} />
       {query.error && <ErrorMessage error={query.error} what="the webhooks" />}
       {!connection && query.loading && <Loading what="webhooks" />}
       {connection && connection.totalCount === 0 && (
         <p className="empty">
-          No webhooks yet. <Link to={paths.newWebhook()}>Create the first one</Link> to receive booking, order, invoice or customer
-          events at an endpoint of yours.
+          No webhooks yet.{' '}
+          {canCreateWebhooks && (
+            <>
+              <Link to={paths.newWebhook()}>Create the first one</Link> to receive booking, order, invoice or customer events at an
+              endpoint of yours.
+            </>
+          )}
         </p>
       )}
       {connection && connection.edges.length > 0 && (
@@ -99,14 +107,16 @@ export function WebhooksPage({ search }: { search: string }) {
                     <Link to={paths.webhookHistory(webhook.id)} aria-label={`Call history of ${webhook.name}`}>
                       History
                     </Link>
-                    <button
-                      type="button"
-                      disabled={action.busy}
-                      onClick={() => void setActive(webhook.id, webhook.name, !webhook.active)}
-                      aria-label={`${webhook.active ? 'Disable' : 'Enable'} ${webhook.name}`}
-                    >
-                      {webhook.active ? 'Disable' : 'Enable'}
-                    </button>
+                    {canChange && (
+                      <button
+                        type="button"
+                        disabled={action.busy}
+                        onClick={() => void setActive(webhook.id, webhook.name, !webhook.active)}
+                        aria-label={`${webhook.active ? 'Disable' : 'Enable'} ${webhook.name}`}
+                      >
+                        {webhook.active ? 'Disable' : 'Enable'}
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}
