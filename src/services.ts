@@ -2,9 +2,11 @@
 // graph the service runs.
 import type { LookupAddress } from 'node:dns';
 import type PgBoss from 'pg-boss';
+import type { Catalog } from './catalog/catalog.js';
 import type { SecretBox } from './domain/secret-box.js';
 import type { Metrics } from './metrics.js';
 import type { ChangePubSub } from './pubsub.js';
+import type { TransformRunner } from './transform/transform-runner.js';
 
 export type Services = {
   /** Resolves a host name to its addresses (the URL policy checks every one). */
@@ -18,4 +20,8 @@ export type Services = {
   metrics?: Metrics;
   /** Encrypts webhook secrets and header values at rest (HOOKSTREAM_SECRET_KEY). */
   secretBox: SecretBox;
+  /** The platform's event catalog (HOOKSTREAM_CATALOG), loaded and checked at start-up. */
+  catalog: Catalog;
+  /** Evaluates webhook transforms off the main thread, bounded in time and size. */
+  transforms: TransformRunner;
 };

@@ -49,7 +49,7 @@ export async function findActiveWebhooks(client: Queryable, accountId: string): 
   const { rows } = await client.query<CandidateWebhook>({
     name: 'active-webhooks',
     text: `select w.id, w.events, w.send_data,
-            coalesce((select json_agg(json_build_object('type', r.type, 'targetId', r.target_id))
+            coalesce((select json_agg(json_build_object('dimension', r.dimension, 'targetId', r.target_id))
                         from webhook_restrictions r where r.webhook_id = w.id), '[]'::json) as restrictions
        from webhooks w
       where w.account_id = $1 and w.active and w.deleted_at is null`,

@@ -7,8 +7,7 @@ import { withTransaction } from '../db/client.js';
 import type { NewDelivery } from '../db/delivery.js';
 import { findActiveWebhooks, findEventByIdempotencyKey, insertEventWithDeliveries, type EventRow } from '../db/event.js';
 import { newId } from '../db/ids.js';
-import { eventMatches } from '../domain/event-match.js';
-import { passesRestrictions, type ContextRef } from '../domain/restrictions.js';
+import type { Catalog, ContextRef } from '../catalog/catalog.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import { enqueueAttempts } from './jobs.js';
 
@@ -23,7 +22,7 @@ export type PublishInput = {
 
 export type PublishResult = { event: EventRow; deliveryCount: number; duplicate: boolean };
 
-export type PublishDeps = { pool: pg.Pool; boss: PgBoss; config: Config; wakeWorkers?: () => void };
+export type PublishDeps = { pool: pg.Pool; boss: PgBoss; config: Config; catalog: Pick<Catalog, 'matches' | 'passesRestrictions'>; wakeWorkers?: () => void };
 
 /** Assumes validated input (see schema/event.ts). */
 export async function publishEvent(deps: PublishDeps, input: PublishInput): Promise<PublishResult> {
@@ -33,8 +32,8 @@ export async function publishEvent(deps: PublishDeps, input: PublishInput): Prom
   const eventId = newId();
   const createdAt = new Date();
   const deliveries: NewDelivery[] = webhooks
-    .filter((webhook) => eventMatches(webhook.events, input.type))
-    .filter((webhook) => passesRestrictions({ eventType: input.type, restrictions: webhook.restrictions, context: input.context, data: input.data }))
+    .filter((webhook) => deps.catalog.matches(webhook.events, input.type))
+    .filter((webhook) => deps.catalog.passesRestrictions({ eventType: input.type, restrictions: webhook.restrictions, context: input.context, data: input.data }))
     .map((webhook) => ({
       id: newId(),
       accountId: input.accountId,

@@ -2,14 +2,14 @@
 import type { Context } from '../context.js';
 import { eventModelOf } from '../db/event.js';
 import { publishEvent } from '../delivery/publish.js';
-import { isCatalogType } from '../domain/event-catalog.js';
-import type { ContextRef } from '../domain/restrictions.js';
+import type { ContextRef } from '../catalog/catalog.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connection-args.js';
 import { DeliveryConnection, deliveryCreatedAt, ownsDelivery } from './delivery.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
+import { resolveDimension, type DimensionChoice } from './webhook-input.js';
 import { RestrictionTypeEnum, resolveTotalCount } from './webhook.js';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -106,9 +106,10 @@ builder.queryFields((t) => ({
 // ---- publishEvent ---------------------------------------------------------------------------------------------
 
 const ContextRefInput = builder.inputType('ContextRefInput', {
-  description: "A resource, service, or one of their groups/categories that the event's booking belongs to.",
+  description: "An entity the event concerns (a resource, a service, a property…): one of the catalog's context dimensions, by `dimension` or, for anny's five, `type` (exactly one), and its id.",
   fields: (t) => ({
-    type: t.field({ type: RestrictionTypeEnum, required: true }),
+    type: t.field({ type: RestrictionTypeEnum }),
+    dimension: t.string({ description: 'A context dimension of the catalog, e.g. `property`.' }),
     id: t.string({ required: true }),
   }),
 });
@@ -119,7 +120,7 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
     data: t.field({ type: 'JSON', required: true, description: 'The full entity as it is now: a JSON object' }),
     occurredAt: t.field({ type: 'DateTime', description: 'Default: now' }),
     idempotencyKey: t.string({ description: 'Same key within an account: the first event is returned, nothing new is sent' }),
-    context: t.field({ type: [ContextRefInput] }),
+    context: t.field({ type: [ContextRefInput], description: "The entity's resources, services, property… (the catalog's dimensions); without it, each dimension's default place in data." }),
   }),
 });
 
@@ -144,9 +145,18 @@ function jsonDepth(value: unknown, limit: number, depth = 0): number {
   return deepest;
 }
 
-/** Checks publishEvent's input; returns the serialised size-checked data's context refs. */
-function validatePublishInput(ctx: Context, input: { type: string; data?: unknown; idempotencyKey?: string | null; context?: { type: ContextRef['type']; id: string }[] | null }) {
-  if (!isCatalogType(input.type)) throw badInput('type', `"${input.type}" is not an event type of the catalog (see the eventTypes query).`);
+/**
+ * Checks publishEvent's input against the catalog and the limits, before anything is written; returns the context
+ * refs by dimension (null when none were given).
+ */
+function validatePublishInput(
+  ctx: Context,
+  input: { type: string; data?: unknown; idempotencyKey?: string | null; context?: (DimensionChoice & { id: string })[] | null },
+): ContextRef[] | null {
+  const { catalog } = ctx.services;
+  const eventType = catalog.eventType(input.type);
+  if (!eventType) throw badInput('type', `"${input.type}" is not an event type of the catalog (see the eventTypes query).`);
+  if (eventType.operational) throw badInput('type', `"${input.type}" is one of Hookstream's own events: it publishes them itself.`);
   if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
     throw badInput('data', '"data" must be a JSON object: the entity the event is about.');
   }
@@ -155,14 +165,21 @@ function validatePublishInput(ctx: Context, input: { type: string; data?: unknow
     throw new HookstreamError('PAYLOAD_TOO_LARGE', `"data" is ${size} bytes serialised; the limit is ${ctx.config.maxPayloadBytes} (MAX_PAYLOAD_BYTES).`, { field: 'data', limit: ctx.config.maxPayloadBytes });
   }
   if (jsonDepth(input.data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) throw badInput('data', `"data" is nested more than ${MAX_DATA_DEPTH} levels deep.`);
+  // The type's JSON Schema (compiled once, at start-up); deprecated types are checked and accepted like any other.
+  const violation = catalog.validateData(input.type, input.data);
+  if (violation) {
+    throw new HookstreamError('BAD_USER_INPUT', `The data does not fit the schema of ${input.type}: ${violation.message}`, { field: 'data', path: violation.path });
+  }
   if (input.idempotencyKey != null && (input.idempotencyKey.length < 1 || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     throw badInput('idempotencyKey', `"idempotencyKey" must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
   }
   if (input.context && input.context.length > MAX_CONTEXT_REFS) throw badInput('context', `"context" may hold at most ${MAX_CONTEXT_REFS} entries.`);
+  const refs: ContextRef[] = [];
   for (const ref of input.context ?? []) {
     if (ref.id.length < 1 || ref.id.length > 200) throw badInput('context', 'Each context "id" must be 1–200 characters.');
+    refs.push({ dimension: resolveDimension(catalog, ref, 'context'), id: ref.id });
   }
-  return input.context && input.context.length > 0 ? input.context : null;
+  return refs.length > 0 ? refs : null;
 }
 
 builder.mutationField('publishEvent', (t) =>
@@ -173,7 +190,7 @@ builder.mutationField('publishEvent', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const context = validatePublishInput(ctx, input);
       const result = await publishEvent(
-        { pool: ctx.db.pool, boss: ctx.services.boss, config: ctx.config, wakeWorkers: ctx.services.wakeWorkers },
+        { pool: ctx.db.pool, boss: ctx.services.boss, config: ctx.config, catalog: ctx.services.catalog, wakeWorkers: ctx.services.wakeWorkers },
         { accountId: ctx.account.id, type: input.type, data: input.data, occurredAt: input.occurredAt ?? new Date(), idempotencyKey: input.idempotencyKey ?? null, context },
       );
       return { event: eventModelOf(result.event), deliveryCount: result.deliveryCount, duplicate: result.duplicate };

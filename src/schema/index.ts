@@ -5,6 +5,7 @@ import './event-type.js';
 import './webhook.js';
 import './delivery.js';
 import './event.js';
+import './transform.js';
 import './subscription.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
