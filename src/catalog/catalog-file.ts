@@ -10,8 +10,18 @@ const CATEGORY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 /** Dimension names are what restrictions and context refs say: lower case, like anny's `resource_group`. */
 const DIMENSION_PATTERN = /^[a-z][a-z0-9_]*$/;
 
-/** Zod's message for a missing or mistyped value: "is required" for the first, `must be …` for the second. */
-const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
+/**
+ * Zod's message for a missing or mistyped value: "is required" for the first, `must be …` for the second; any other
+ * issue (an unknown key, say) keeps zod's own message.
+ */
+const expected = (what: string) => (issue: { code?: string; input?: unknown }) =>
+  issue.code === 'invalid_type' ? (issue.input === undefined ? 'is required' : `must be ${what}`) : undefined;
+
+/** An object's message: missing or mistyped as `expected`, and an unknown key named with the keys it may have. */
+const expectedObject = (what: string, keys: readonly string[]) => (issue: { code?: string; input?: unknown; keys?: string[] }) =>
+  issue.code === 'unrecognized_keys'
+    ? `${(issue.keys ?? []).map((key) => `"${key}"`).join(', ')} ${issue.keys?.length === 1 ? 'is not a key' : 'are not keys'} of ${what} (${keys.join(', ')})`
+    : expected(`${what} (${keys.join(', ')})`)(issue);
 
 const dataPath = z
   .string({ error: 'must be a path into data such as "resource.id"' })
@@ -43,7 +53,7 @@ export const eventTypeSchema = z
     schema: dataSchema,
     example: jsonObject.meta({ description: 'A `data` object that passes `schema`: shown in the console, and what saved transforms are tried on.' }),
     orderingKey: dataPath.optional().meta({ description: 'Where in data the default ordering key is, e.g. `id`.' }),
-  }, { error: expected('an object with name, category, description, schema and example') })
+  }, { error: expectedObject('an event type', ['name', 'category', 'description', 'version', 'deprecated', 'schema', 'example', 'orderingKey']) })
   .meta({ title: 'Event type' });
 
 export const contextDimensionSchema = z
@@ -58,7 +68,7 @@ export const contextDimensionSchema = z
       .min(1, 'must name at least one category (or "*": every category of the catalog)')
       .meta({ description: 'The categories whose events it filters; `"*"`: every category of this file.' }),
     path: dataPath.optional().meta({ description: "Where in data the dimension's id is when a publisher sends no context, e.g. `resource.id`." }),
-  }, { error: expected('an object with name, description and categories') })
+  }, { error: expectedObject('a context dimension', ['name', 'description', 'categories', 'path']) })
   .meta({ title: 'Context dimension' });
 
 /** Keys of the file's own that Hookstream ignores: YAML anchors of shared schemas live under them (`x-shapes`). */
@@ -74,7 +84,7 @@ const catalogFileShape = {
 
 export const catalogFileSchema = z
   .looseObject(catalogFileShape, {
-    error: (issue) => (issue.input == null ? 'the file is empty' : 'must be a mapping with eventTypes (and contextDimensions)'),
+    error: (issue) => (issue.code !== 'invalid_type' ? undefined : issue.input == null ? 'the file is empty' : 'must be a mapping with eventTypes (and contextDimensions)'),
   })
   .superRefine((file, ctx) => {
     for (const key of Object.keys(file)) {

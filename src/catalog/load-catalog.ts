@@ -28,6 +28,14 @@ export function resolveCatalogSource(value: string, cwd = process.cwd()): string
 
 /** Parses and checks the text of a catalog file; `source` names it in errors. */
 export function parseCatalog(text: string, source: string): Catalog {
+  if (source.endsWith('.json')) {
+    // JSON's own words for a JSON file's syntax error (the YAML parser would describe it as YAML).
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      throw new CatalogError(source, [{ path: [], message: `not valid JSON: ${(error as Error).message}` }]);
+    }
+  }
   // JSON is YAML too, so one parser reads both and gives every place in the file its line.
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });

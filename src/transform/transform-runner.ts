@@ -6,9 +6,9 @@
 // - bounded in time: JSONata's own guard stops most runaway evaluations after `timeoutMs`, and a process still busy
 //   shortly after that (one step that never yields) is killed and replaced;
 // - bounded in output: a result larger than `maxOutputBytes` serialised is a failure, not a body;
-// - fair: one expression runs on at most one thread at a time, so a slow transform of one webhook queues behind
-//   itself while every other transform keeps the remaining threads; when it overruns, its waiting runs fail at once
-//   instead of each waiting out the limit again.
+// - fair: one expression runs in at most one process at a time, so a slow transform of one webhook queues behind
+//   itself; when it overruns (time or memory), its waiting runs fail at once instead of each waiting out the limit
+//   again, and for a while it may use all processes but one, so that well-behaved transforms always have one.
 import { fork, type ChildProcess } from 'node:child_process';
 
 export type TransformResult = { ok: true; body: string } | { ok: false; error: string };
@@ -35,6 +35,8 @@ export interface TransformRunner {
 const TERMINATE_GRACE_MS = 100;
 /** Longest sequence an expression may build (JSONata's guard): `[1..10000000]` fails at once instead of filling memory. */
 const MAX_SEQUENCE = 1_000_000;
+/** How long an expression that overran stays confined to all processes but one. */
+const OFFENDER_MS = 60_000;
 
 type Task = { id: number; expression: string; input: unknown; resolve: (result: TransformResult) => void };
 type Slot = { child: ChildProcess; ready: boolean; task: Task | null; timer: NodeJS.Timeout | null; stderrTail: string };
@@ -51,6 +53,15 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
   const slots: Slot[] = [];
   const queue: Task[] = [];
   const running = new Set<string>();
+  /** Expressions that recently overran their limits → until when they are confined. */
+  const offenders = new Map<string, number>();
+  const isOffender = (expression: string) => {
+    const until = offenders.get(expression);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    offenders.delete(expression);
+    return false;
+  };
   let nextId = 1;
   let closed = false;
 
@@ -70,7 +81,7 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
     child.stderr?.on('data', (chunk: Buffer) => {
       slot.stderrTail = (slot.stderrTail + chunk.toString('utf8')).slice(-2000);
     });
-    child.on('message', (message: { ready?: true; id?: number; ok?: boolean; body?: string; error?: string }) => {
+    child.on('message', (message: { ready?: true; id?: number; ok?: boolean; body?: string; error?: string; overran?: boolean }) => {
       if (slot.child !== child) return;
       if (message.ready) {
         slot.ready = true;
@@ -78,7 +89,10 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
         return;
       }
       if (!slot.task || slot.task.id !== message.id) return;
-      finish(slot, message.ok ? { ok: true, body: message.body! } : { ok: false, error: message.error ?? 'transform failed' });
+      const { expression } = slot.task;
+      finish(slot, message.ok ? { ok: true, body: message.body! } : { ok: false, error: message.error ?? 'transform failed' }, false);
+      if (message.overran) overran(expression, message.error ?? 'transform timed out');
+      pump();
     });
     child.on('error', (error) => {
       if (slot.child === child && !closed) replace(slot, `transform crashed: ${error.message}`);
@@ -123,15 +137,27 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
     child.kill('SIGKILL');
     if (task) {
       finish(slot, { ok: false, error: reason }, false);
-      failWaiting(task.expression, `transform not run: the same transform just failed (${reason})`);
+      overran(task.expression, reason);
     }
     pump();
   }
 
-  function failWaiting(expression: string, error: string): void {
+  /** An expression ran out of time or memory: its waiting runs fail now, and it is confined for a while. */
+  function overran(expression: string, reason: string): void {
+    offenders.set(expression, Date.now() + OFFENDER_MS);
+    if (offenders.size > 1000) offenders.delete(offenders.keys().next().value!);
     for (let index = queue.length - 1; index >= 0; index--) {
-      if (queue[index]!.expression === expression) queue.splice(index, 1)[0]!.resolve({ ok: false, error });
+      if (queue[index]!.expression === expression) {
+        queue.splice(index, 1)[0]!.resolve({ ok: false, error: `transform not run: the same transform just failed (${reason})` });
+      }
     }
+  }
+
+  /** A waiting run that may start now: not of an expression already running, nor an offender taking the last free process. */
+  function nextRunnable(): number {
+    const offendersRunning = slots.filter((slot) => slot.task && isOffender(slot.task.expression)).length;
+    const offenderRoom = size === 1 || offendersRunning < size - 1;
+    return queue.findIndex((task) => !running.has(task.expression) && (offenderRoom || !isOffender(task.expression)));
   }
 
   function finish(slot: Slot, result: TransformResult, thenPump = true): void {
@@ -154,7 +180,7 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
   function pump(): void {
     if (closed) return;
     for (;;) {
-      const index = queue.findIndex((task) => !running.has(task.expression));
+      const index = nextRunnable();
       if (index < 0) break;
       const slot = slots.find((candidate) => candidate.ready && !candidate.task);
       if (!slot) {

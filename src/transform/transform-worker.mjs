@@ -42,7 +42,7 @@ async function evaluate(expression, input) {
     if (bytes > limits.maxOutputBytes) return { ok: false, error: `transform produced ${bytes} bytes; the limit is ${limits.maxOutputBytes}` };
     return { ok: true, body };
   } catch (error) {
-    return { ok: false, error: describeError(error) };
+    return { ok: false, error: describeError(error), overran: error?.code === 'D1012' };
   }
 }
 
