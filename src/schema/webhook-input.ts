@@ -29,7 +29,7 @@ export type DimensionChoice = { type?: RestrictionType | null; dimension?: strin
 export function validateName(name: string, field = 'name'): string {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > MAX_NAME_LENGTH) {
-    throw badInput(field, `"${field}" must be 1–${MAX_NAME_LENGTH} characters.`);
+    throw badInput(field, `Give the webhook a name of 1 to ${MAX_NAME_LENGTH} characters.`);
   }
   return trimmed;
 }
@@ -37,16 +37,16 @@ export function validateName(name: string, field = 'name'): string {
 export function validateDescription(description: string | null | undefined): string | null {
   if (description == null) return null;
   if (description.length > MAX_DESCRIPTION_LENGTH) {
-    throw badInput('description', `"description" must be at most ${MAX_DESCRIPTION_LENGTH} characters.`);
+    throw badInput('description', `The description may be at most ${MAX_DESCRIPTION_LENGTH} characters long.`);
   }
   return description;
 }
 
 /** Checks the URL's form, then (unless private targets are allowed) every address its host resolves to. */
 export async function validateUrl(url: string, config: Config, services: Services): Promise<string> {
-  if (url.length > MAX_URL_LENGTH) throw badInput('url', `"url" must be at most ${MAX_URL_LENGTH} characters.`);
+  if (url.length > MAX_URL_LENGTH) throw badInput('url', `The endpoint URL may be at most ${MAX_URL_LENGTH} characters long.`);
   const check = checkWebhookUrl(url, { requireHttps: config.requireHttps, allowPrivateTargets: config.allowPrivateTargets });
-  if (!check.ok) throw badInput('url', `"url" is not allowed: ${check.reason}.`);
+  if (!check.ok) throw badInput('url', `Hookstream cannot send to this endpoint URL: ${check.reason}.`);
   if (!config.allowPrivateTargets) {
     const hostname = check.url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(hostname) === 0) {
@@ -54,10 +54,13 @@ export async function validateUrl(url: string, config: Config, services: Service
       try {
         addresses = (await services.lookupHost(hostname)).map((entry) => entry.address);
       } catch {
-        throw badInput('url', `"url" is not allowed: the host name ${hostname} does not resolve.`);
+        throw badInput('url', `Hookstream cannot send to this endpoint URL: the host name ${hostname} cannot be found.`);
       }
       const resolved = checkResolvedAddresses(addresses, { allowPrivateTargets: false });
-      if (!resolved.ok) throw badInput('url', `"url" is not allowed: ${hostname} resolves to ${resolved.reason}.`);
+      if (!resolved.ok) {
+        const where = resolved.address ? `${hostname} leads to ${resolved.address}, which is not a public address` : `${hostname} ${resolved.reason}`;
+        throw badInput('url', `Hookstream cannot send to this endpoint URL: ${where}.`);
+      }
     }
   }
   return check.url.toString();
@@ -75,9 +78,9 @@ export function validateEvents(catalog: Catalog, events: readonly string[]): str
 
 export function validateHeaders(headers: readonly HeaderValue[] | null | undefined): HeaderValue[] {
   if (!headers) return [];
-  if (headers.length > MAX_HEADERS) throw badInput('headers', `At most ${MAX_HEADERS} custom headers are allowed.`);
+  if (headers.length > MAX_HEADERS) throw badInput('headers', `A webhook may send at most ${MAX_HEADERS} custom headers.`);
   const check = checkCustomHeaders(headers);
-  if (!check.ok) throw badInput('headers', `"headers" is not allowed: ${check.reason}.`);
+  if (!check.ok) throw badInput('headers', `This custom header cannot be sent: ${check.reason}.`);
   return headers.map(({ name, value }) => ({ name, value }));
 }
 
@@ -155,7 +158,7 @@ export async function validateTransform(
 export function validateRateLimit(rateLimitPerSecond: number | null | undefined): number | null {
   if (rateLimitPerSecond == null) return null;
   if (!Number.isInteger(rateLimitPerSecond) || rateLimitPerSecond < 1 || rateLimitPerSecond > 10_000) {
-    throw badInput('rateLimitPerSecond', '"rateLimitPerSecond" must be a whole number from 1 to 10000.');
+    throw badInput('rateLimitPerSecond', 'The rate limit must be a whole number of requests a second, from 1 to 10000.');
   }
   return rateLimitPerSecond;
 }

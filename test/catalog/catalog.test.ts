@@ -94,11 +94,13 @@ describe('validateData', () => {
     expect(sirvoy.validateData('booking.new', data)).toEqual(expected);
   });
 
-  it('anny: ids are strings or numbers; a named resource needs its id', () => {
+  it('anny: ids are strings or numbers; a named resource\'s id must be one too', () => {
     expect(anny.validateData('bookings.created', { id: 'b1', resource: { id: 'r1' } })).toBeNull();
     expect(anny.validateData('orders.created', { id: 7 })).toBeNull();
     expect(anny.validateData('bookings.created', { resource: { id: 'r1' } })).toEqual({ path: '/id', message: 'data.id is required but missing.' });
-    expect(anny.validateData('bookings.created', { id: 'b1', resource: {} })).toEqual({ path: '/resource/id', message: 'data.resource.id is required but missing.' });
+    expect(anny.validateData('bookings.created', { id: 'b1', resource: { id: ['18'] } })).toEqual({ path: '/resource/id', message: 'data.resource.id must be a string or an integer, not a list.' });
+    // A customer named without an id, as publishers did before the catalog existed, still passes.
+    expect(anny.validateData('bookings.created', { id: 'b1', customer: { name: 'Ada Lovelace' } })).toBeNull();
     expect(anny.validateData('bookings.created', { id: true })).toEqual({ path: '/id', message: 'data.id must be a string or an integer, not true.' });
   });
 

@@ -43,7 +43,7 @@ describe('anny (the default catalog)', () => {
   it.each([
     ['no id', { resource: { id: 'r1' } }, '/id', 'data.id is required but missing.'],
     ['an id that is an object', { id: { value: 1 } }, '/id', 'data.id must be a string or an integer, not an object.'],
-    ['a resource without its id', { id: 'b1', resource: { name: 'Room 12' } }, '/resource/id', 'data.resource.id is required but missing.'],
+    ['a resource id that is a list', { id: 'b1', resource: { id: ['18'] } }, '/resource/id', 'data.resource.id must be a string or an integer, not a list.'],
   ])('bookings.created with %s: refused at its path, nothing written', async (_name, data, path, sentence) => {
     const error = await expectRefused(app, () => client.request(PublishEventDocument, { input: { type: 'bookings.created', data } }), 'data', path);
     expect(error.message).toBe(`The data does not fit the schema of bookings.created: ${sentence}`);
