@@ -118,6 +118,6 @@ export function printCatalogJsonSchema(): string {
   });
   // Keys of one's own are fine when they say so (`x-…`); any other unknown key is a typo.
   const { additionalProperties: _any, ...rest } = schema as Record<string, unknown>;
-  const printed = { $id: 'https://hookstream.dev/catalog.schema.json', ...rest, patternProperties: { [EXTENSION_KEY.source]: {} }, additionalProperties: false };
+  const printed = { ...rest, patternProperties: { [EXTENSION_KEY.source]: {} }, additionalProperties: false };
   return `${JSON.stringify(printed, null, 2)}\n`;
 }
