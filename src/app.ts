@@ -1,6 +1,8 @@
 // Builds and starts the roles a process runs (HOOKSTREAM_ROLE): `api` serves GraphQL and enqueues, `worker` delivers
 // (and answers /healthz), `all` does both. main.ts calls it with the parsed config; tests call it with theirs.
 import { lookup } from 'node:dns/promises';
+import type { Catalog } from './catalog/catalog.js';
+import { loadCatalog } from './catalog/load-catalog.js';
 import type { Config } from './config.js';
 import type { ServerDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
@@ -17,6 +19,7 @@ import { createSecretBox } from './domain/secret-box.js';
 import { loadSecretKey } from './secret-key.js';
 import { startHttpServer, type HttpServer } from './server.js';
 import type { Services } from './services.js';
+import { createTransformRunner } from './transform/transform-runner.js';
 import { createHookstreamYoga } from './yoga.js';
 
 export type App = {
@@ -36,10 +39,15 @@ export type AppOptions = {
   /** Overrides for tests: e.g. a DNS resolver that answers for made-up host names. */
   services?: Partial<Pick<Services, 'lookupHost'>>;
   logger?: Logger;
+  /** A catalog already loaded; default: HOOKSTREAM_CATALOG's. */
+  catalog?: Catalog;
 };
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config);
+  // First, before any database: a bad catalog stops start-up with its file, place and reason (CatalogError).
+  const catalog = options.catalog ?? loadCatalog(config.catalog);
+  log.info({ catalog: catalog.source, eventTypes: catalog.eventTypes.length }, `event catalog: ${catalog.platform ?? catalog.source}`);
   const located = await locateDatabase(config, (message) => log.debug({ component: 'embedded-postgres' }, message.trim()));
   if (located.embedded) log.info('using the embedded PostgreSQL (DATABASE_URL is unset)');
   const cleanups: (() => Promise<unknown>)[] = [() => located.stop()];
@@ -68,6 +76,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     });
     cleanups.push(() => queue.stop());
 
+    // A transformed body may carry the whole data and an envelope of the receiver's choosing around it.
+    const transforms = createTransformRunner({ timeoutMs: config.transformTimeoutMs, maxOutputBytes: config.maxPayloadBytes + 64 * 1024 });
+    cleanups.push(() => transforms.close());
     const metrics = createMetrics({ pool: db.pool, queueDepth: () => queue.depth() });
     const engine = createDeliveryEngine({
       pool: db.pool,
@@ -75,6 +86,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       config,
       secretBox,
       log,
+      catalog,
+      transforms,
       onAttempt: (outcome) => {
         metrics.attempts.inc({ outcome: outcome.kind });
         metrics.attemptDuration.observe(outcome.durationMs / 1000);
@@ -104,6 +117,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       pubSub,
       metrics,
       secretBox,
+      catalog,
+      transforms,
     };
     const deps: ServerDeps = { config, db, log, services };
     const yoga = servesApi ? createHookstreamYoga(deps) : null;

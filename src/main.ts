@@ -1,5 +1,6 @@
 // Entry point: parse the configuration, start the roles asked for, stop cleanly on SIGINT/SIGTERM.
 import { startApp } from './app.js';
+import { CatalogError } from './catalog/catalog-error.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startTelemetry } from './telemetry/index.js';
@@ -18,7 +19,9 @@ const telemetry = startTelemetry(config);
 
 // Pretty on a developer's terminal, JSON elsewhere (LOG_FORMAT overrides).
 const app = await startApp(config, { logger: createLogger(config) }).catch((error: unknown) => {
-  console.error(`Hookstream failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  // A bad catalog's message already says what to fix, where.
+  if (error instanceof CatalogError) console.error(error.message);
+  else console.error(`Hookstream failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
 

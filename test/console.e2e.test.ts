@@ -196,10 +196,10 @@ describe.skipIf(!HAS_CHROMIUM)(`the console in headless Chromium${HAS_CHROMIUM ?
       if (message.type() === 'error') pageErrors.push(message.text());
     });
     // The console talks to its own origin only: no fonts, CDNs or anything else.
-    const origin = new URL(app.url);
+    // (Loopback only: a second service of the tests' own may run on another port.)
     page.on('request', (request) => {
       const url = new URL(request.url());
-      if (url.host !== origin.host && url.protocol !== 'data:') foreignRequests.push(request.url());
+      if (url.hostname !== '127.0.0.1' && url.protocol !== 'data:') foreignRequests.push(request.url());
     });
   }, 180_000);
 
@@ -232,10 +232,52 @@ describe.skipIf(!HAS_CHROMIUM)(`the console in headless Chromium${HAS_CHROMIUM ?
   it('creates a webhook through the form and shows its secret once', async () => {
     await page.getByRole('link', { name: 'New webhook' }).click();
     await page.getByRole('heading', { name: 'New webhook' }).waitFor();
+    const form = page.locator('form.form');
+    await page.locator('details.operational > summary').waitFor();
+    // Short whatever the catalog's size: one line per category until opened.
+    const height = (await form.boundingBox())!.height;
+    console.log(`create form: ${Math.round(height)} px tall with every category collapsed`);
+    expect(height).toBeLessThan(1100);
+    expect(await page.locator('details.event-category[open]').count()).toBe(0);
+    // webhook.test is sent on request, not subscribed to; Hookstream's own notices have their section.
+    expect(await page.getByLabel('webhook.test', { exact: true }).count()).toBe(0);
+    expect(await page.getByText('webhook.*').count()).toBe(0);
+    expect(await page.locator('details.operational').textContent()).toContain('5 event types');
+
     await page.getByLabel('Name').fill('Front desk sync');
-    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('Endpoint URL').fill('ftp://example.com/hooks');
+    // The search opens the categories it finds something in.
+    await page.getByLabel('Find an event type').fill('booking made');
     await page.getByLabel('bookings.created', { exact: true }).check();
+    const bookings = page.locator('li[data-event-type="bookings.created"]');
+    await bookings.getByText('Example payload').click();
+    expect(await bookings.getByLabel('Example data of bookings.created').textContent()).toContain('Schreibtisch 4');
+    await page.getByLabel('Find an event type').fill('');
+    await page.locator('details[data-category="invoices"] > summary').click();
     await page.getByLabel('invoices.finalised', { exact: true }).check();
+    expect(await page.locator('details[data-category="bookings"] > summary').textContent()).toContain('1 of 7 chosen');
+
+    // A refusal appears beside its field, in a sentence.
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const urlField = page.locator('.field', { has: page.getByLabel('Endpoint URL') });
+    await expect.poll(() => urlField.getByRole('alert').textContent()).toContain('Hookstream cannot send to this endpoint URL: URL must use http or https.');
+    expect(await page.getByLabel('Endpoint URL').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.textContent()).not.toContain('(field: url)');
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+
+    // The transform editor previews what the endpoint would get, live; a transform that fails is refused beside it.
+    await page.locator('details.transform > summary').click();
+    const preview = page.getByTestId('transform-preview');
+    await expect.poll(() => preview.textContent()).toContain('"event_id"');
+    await page.getByLabel('JSONata expression').fill('{ "booking": data.number, "room": data.resource.name }');
+    await expect.poll(() => preview.textContent()).toContain('"room": "Schreibtisch 4"');
+    await page.getByLabel('JSONata expression').fill('$error("not for invoices")');
+    await expect.poll(() => preview.textContent()).toContain('not for invoices');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const transformField = page.locator('.field', { has: page.getByLabel('JSONata expression') });
+    await expect.poll(() => transformField.getByRole('alert').textContent()).toContain('The transform fails on the example of bookings.created');
+    await page.getByLabel('JSONata expression').fill('');
+
     await page.getByRole('button', { name: 'Add header' }).click();
     await page.getByLabel('Header 1 name').fill('Authorization');
     await page.getByLabel('Header 1 value').fill('Bearer front-desk-token');
@@ -261,6 +303,12 @@ describe.skipIf(!HAS_CHROMIUM)(`the console in headless Chromium${HAS_CHROMIUM ?
     await row.getByRole('link', { name: 'Front desk sync', exact: true }).click();
     await page.getByRole('heading', { name: 'Front desk sync', level: 1 }).waitFor();
     expect(await page.getByTestId('signing-secret').count()).toBe(0);
+
+    // Restrictions by the catalog's dimensions: anny's five, since the webhook takes a booking event.
+    await page.getByRole('button', { name: 'Add restriction' }).click();
+    const dimensions = await page.getByLabel('Restriction 1 by').locator('option').allTextContents();
+    expect(dimensions).toEqual(['Resource', 'Resource group', 'Resource category', 'Service', 'Service group']);
+    await page.getByRole('button', { name: 'Remove restriction 1' }).click();
   });
 
   it('shows a published delivery arrive and succeed on the history page without reloading', async () => {
@@ -385,6 +433,29 @@ describe.skipIf(!HAS_CHROMIUM)(`the console in headless Chromium${HAS_CHROMIUM ?
     expect(await caption.textContent()).toContain('28 deliveries');
     expect(await rows.count()).toBe(25);
   }, 60_000);
+
+  it("a 40-type catalog (Zenoti's) keeps the create form short: collapsed categories, a search", async () => {
+    const zenoti = await startTestApp({ HOOKSTREAM_CATALOG: 'zenoti' });
+    try {
+      const { apiKey: zenotiKey } = await zenoti.newAccount({ name: 'Downtown Spa' });
+      await page.goto(`${zenoti.url}/console/`);
+      await page.getByLabel('API key').fill(zenotiKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'New webhook' }).click();
+      await page.locator('details.operational > summary').waitFor();
+      const categories = page.locator('details.event-category');
+      expect(await categories.count()).toBe(8);
+      const height = (await page.locator('form.form').boundingBox())!.height;
+      console.log(`create form with Zenoti's 32 event types: ${Math.round(height)} px tall`);
+      expect(height).toBeLessThan(1300);
+      await page.getByLabel('Find an event type').fill('no show');
+      await expect.poll(() => page.locator('li[data-event-type]:visible').count()).toBe(1);
+      expect(await page.locator('li[data-event-type]:visible').getAttribute('data-event-type')).toBe('class.booking_no_show');
+      await page.screenshot({ path: '.data/console-create-zenoti.png', fullPage: true });
+    } finally {
+      await zenoti.stop();
+    }
+  }, 90_000);
 
   it('talked to nothing but the service, and raised no errors in the page', () => {
     expect(foreignRequests).toEqual([]);

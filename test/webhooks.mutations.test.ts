@@ -220,8 +220,10 @@ describe('updateWebhook', () => {
     expect(updated.headerNames).toEqual(['X-Three']);
     expect(updated.restrictions.map(({ type, targetId }) => ({ type, targetId }))).toEqual([{ type: 'SERVICE_GROUP', targetId: 'wellness' }]);
     expect(await headerRows(webhook.id)).toEqual([{ position: 0, name: 'X-Three', value: '3' }]);
-    const { rows } = await app.db.pool.query('select type, target_id from webhook_restrictions where webhook_id = $1', [rawId(webhook.id, 'Webhook')]);
-    expect(rows).toEqual([{ type: 'SERVICE_GROUP', target_id: 'wellness' }]);
+    // Stored by dimension (the catalog's name for it); the API still answers anny's type beside it.
+    expect(updated.restrictions.map(({ dimension }) => dimension)).toEqual(['service_group']);
+    const { rows } = await app.db.pool.query('select dimension, target_id from webhook_restrictions where webhook_id = $1', [rawId(webhook.id, 'Webhook')]);
+    expect(rows).toEqual([{ dimension: 'service_group', target_id: 'wellness' }]);
 
     const cleared = (await client.data(UpdateWebhookDocument, { input: { id: webhook.id, headers: [], restrictions: [] } })).updateWebhook.webhook;
     expect(cleared.headerNames).toEqual([]);
@@ -474,7 +476,7 @@ describe('node(id)', () => {
 });
 
 describe('queries', () => {
-  it('eventTypes lists the 18 catalog types, webhook.test included; restrictions only for bookings', async () => {
+  it('eventTypes lists the 17 types of anny, then webhook.test and the operational hookstream.* types; restrictions only for bookings', async () => {
     const { client } = await app.newAccount();
     const { eventTypes } = await client.data(EventTypesDocument);
     expect(eventTypes.map((eventType) => eventType.name)).toEqual([
@@ -496,8 +498,14 @@ describe('queries', () => {
       'customers.updated',
       'customers.deleted',
       'webhook.test',
+      'hookstream.webhook.failing',
+      'hookstream.webhook.disabling',
+      'hookstream.webhook.disabled',
+      'hookstream.webhook.recovered',
+      'hookstream.delivery.exhausted',
     ]);
     for (const eventType of eventTypes) {
+      expect(eventType.operational).toBe(eventType.category === 'hookstream');
       expect(eventType.category).toBe(eventType.name.split('.')[0]);
       expect(eventType.supportsRestrictions).toBe(eventType.category === 'bookings');
       expect(eventType.description.length).toBeGreaterThan(0);

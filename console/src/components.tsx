@@ -61,6 +61,20 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/**
+ * A refusal shown beside the field it is about, as the sentence the service wrote for a person. `fields` are the
+ * input names (`extensions.field`) this place answers for; give the paragraph's `id` to the input's
+ * aria-describedby.
+ */
+export function FieldProblem({ problem, fields, id }: { problem: ApiError | null; fields: readonly string[]; id: string }) {
+  if (!problem?.field || !fields.includes(problem.field)) return null;
+  return (
+    <p id={id} className="field-problem" role="alert">
+      {problem.message}
+    </p>
+  );
+}
+
 /** The result of the last action, announced politely to screen readers. */
 export function OutcomeMessage({ outcome }: { outcome: Outcome }) {
   return (

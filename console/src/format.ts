@@ -53,8 +53,3 @@ export function localInputToIso(value: string): string | null {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
-
-/** True when some pattern of a webhook can match a `bookings.*` event: only then may it have restrictions. */
-export function subscribesToBookings(events: readonly string[]): boolean {
-  return events.some((pattern) => pattern === '*' || pattern === 'bookings.*' || pattern.startsWith('bookings.'));
-}

@@ -14,11 +14,13 @@ export type DeliveryForAttempt = {
   next_attempt_trigger: AttemptTrigger;
   archived: boolean;
   body: string | null;
+  body_transformed: boolean;
   event_id: string;
   event_type: string;
   webhook_id: string;
   url: string;
   http_method: 'POST' | 'PUT' | 'PATCH';
+  transform: string | null;
   active: boolean;
   deleted_at: Date | null;
   /** Encrypted (secret-box); the worker decrypts. */
@@ -35,8 +37,8 @@ export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: r
   const { rows } = await client.query<DeliveryForAttempt>({
     name: 'deliveries-for-attempt',
     text: `select d.id, d.account_id, d.status, d.attempt_count, d.automatic_attempts, d.next_attempt_trigger, d.archived, d.body,
-            d.event_id, d.event_type,
-            w.id as webhook_id, w.url, w.http_method, w.active, w.deleted_at, w.secret, w.previous_secret,
+            d.body_transformed, d.event_id, d.event_type,
+            w.id as webhook_id, w.url, w.http_method, w.transform, w.active, w.deleted_at, w.secret, w.previous_secret,
             w.previous_secret_expires_at, w.rate_limit_per_second,
             coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)
                         from webhook_headers h where h.webhook_id = w.id), '[]'::json) as headers
@@ -60,6 +62,10 @@ export type AttemptRecord = {
   error: string | null;
   requestHeaders: Record<string, string> | null;
   succeeded: boolean;
+  /** False when the endpoint was never tried (the webhook's own transform failed): not one of its failures. */
+  countsForWebhook: boolean;
+  /** The body this attempt sent, when the webhook's transform made it: it becomes the delivery's body. */
+  transformedBody: string | null;
   /** The delivery after this attempt. */
   status: DeliveryStatusValue;
   /** RETRYING: the next attempt this long after the outcome is recorded. */
@@ -90,9 +96,11 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
     name: 'record-attempts',
     text: `with input as (
        select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::"AttemptTrigger"[], $6::timestamptz[], $7::int[], $8::int[],
-                            $9::text[], $10::text[], $11::jsonb[], $12::bool[], $13::"DeliveryStatus"[], $14::int[], $15::text[], $16::int[])
+                            $9::text[], $10::text[], $11::jsonb[], $12::bool[], $13::"DeliveryStatus"[], $14::int[], $15::text[], $16::int[],
+                            $19::bool[], $20::text[])
               with ordinality as t(attempt_id, delivery_id, webhook_id, number, trigger, started_at, duration_ms, response_status,
-                                   response_body, error, request_headers, succeeded, status, retry_delay_ms, failure_reason, automatic_attempts, ord)
+                                   response_body, error, request_headers, succeeded, status, retry_delay_ms, failure_reason, automatic_attempts,
+                                   counts_for_webhook, transformed_body, ord)
      ), attempt as (
        insert into delivery_attempts (id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers)
        select attempt_id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers from input
@@ -107,6 +115,7 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
               failure_reason = case when r.succeeded or d.status in ('PENDING', 'RETRYING') then r.failure_reason else d.failure_reason end,
               attempt_count = r.number, last_response_status = r.response_status, automatic_attempts = r.automatic_attempts,
               delivered_at = case when r.succeeded then now() else d.delivered_at end,
+              body = coalesce(r.transformed_body, d.body), body_transformed = d.body_transformed or r.transformed_body is not null,
               next_attempt_trigger = 'AUTOMATIC', updated_at = now()
          from recorded r
         where d.id = r.delivery_id
@@ -114,7 +123,7 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
      ), counted as (
        select webhook_id, bool_or(succeeded) as any_success,
               count(*) filter (where not succeeded and ord > coalesce(last_success, 0))::int as failures_after
-         from (select r.*, max(ord) filter (where succeeded) over (partition by webhook_id) as last_success from recorded r) x
+         from (select r.*, max(ord) filter (where succeeded) over (partition by webhook_id) as last_success from recorded r where counts_for_webhook) x
         group by webhook_id
      ), webhook as (
        update webhooks w set failure_count = (case when c.any_success then 0 else w.failure_count end) + c.failures_after
@@ -148,6 +157,8 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
       records.map((r) => r.automaticAttempts),
       notifications.map((n) => n.channel),
       notifications.map((n) => n.payload),
+      records.map((r) => r.countsForWebhook),
+      records.map((r) => r.transformedBody),
     ],
   });
   const row = rows[0];

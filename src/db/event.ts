@@ -1,5 +1,5 @@
 // SQL of publishing: the webhooks events may go to, and events with their deliveries written many at a time.
-import type { ContextRef, Restriction } from '../domain/restrictions.js';
+import type { ContextRef, Restriction } from '../catalog/catalog.js';
 import type { Queryable } from './queryable.js';
 
 export type EventRow = {
@@ -59,7 +59,7 @@ export async function findActiveWebhooks(client: Queryable, accountIds: readonly
   const { rows } = await client.query<CandidateWebhook>({
     name: 'active-webhooks-of-accounts',
     text: `select w.id, w.account_id, w.events, w.send_data,
-            coalesce((select json_agg(json_build_object('type', r.type, 'targetId', r.target_id))
+            coalesce((select json_agg(json_build_object('dimension', r.dimension, 'targetId', r.target_id))
                         from webhook_restrictions r where r.webhook_id = w.id), '[]'::json) as restrictions
        from webhooks w
       where w.account_id = any($1::uuid[]) and w.active and w.deleted_at is null`,

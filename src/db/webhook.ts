@@ -1,7 +1,7 @@
 // Webhook rows and their headers and restrictions. Every function is scoped by account id: a row of another account
 // is treated exactly as a missing one.
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { HttpMethod, RestrictionType } from '../generated/prisma/enums.js';
+import type { HttpMethod } from '../generated/prisma/enums.js';
 import { newId } from './ids.js';
 
 type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
@@ -15,8 +15,10 @@ export type WebhookValues = {
   httpMethod: HttpMethod;
   sendData: boolean;
   rateLimitPerSecond: number | null;
+  /** JSONata expression over the standard body, checked when saved; null: the standard body is sent. */
+  transform: string | null;
   headers: { name: string; value: string }[];
-  restrictions: { type: RestrictionType; targetId: string }[];
+  restrictions: { dimension: string; targetId: string }[];
 };
 
 export const SECRET_GRACE_PERIOD_MS = 24 * 60 * 60 * 1000;
@@ -50,6 +52,7 @@ export async function insertWebhook(prisma: PrismaClient, accountId: string, val
         httpMethod: values.httpMethod,
         sendData: values.sendData,
         rateLimitPerSecond: values.rateLimitPerSecond,
+        transform: values.transform,
         secret,
         headers: { create: values.headers.map((header, position) => ({ id: newId(), position, ...header })) },
         restrictions: { create: values.restrictions.map((restriction) => ({ id: newId(), ...restriction })) },

@@ -8,7 +8,9 @@ import type { Config } from '../config.js';
 import { withTransaction } from '../db/client.js';
 import { failQueuedDeliveries } from '../db/delivery.js';
 import { deliveryNotifications, notify, webhookNotifications } from '../db/notifications.js';
+import type { Catalog } from '../catalog/catalog.js';
 import type { SecretBox } from '../domain/secret-box.js';
+import type { TransformRunner } from '../transform/transform-runner.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryQueue } from '../queue/queue.js';
 import type { AttemptOutcome } from './channels/channel.js';
@@ -30,6 +32,10 @@ export type DeliveryEngineDeps = {
   config: Config;
   secretBox: SecretBox;
   log: Logger;
+  /** The platform's event catalog: which webhooks an event goes to. */
+  catalog: Catalog;
+  /** Runs webhooks' transforms (worker processes). */
+  transforms: TransformRunner;
   /** Told of every attempt's outcome (metrics). */
   onAttempt?: (outcome: AttemptOutcome) => void;
   /** Test seams of the channels: a made-up DNS, extra trusted CAs. */
@@ -64,7 +70,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const { pool, queue, config, log } = deps;
   let dispatcher: JobDispatcher | null = null;
   const wakeLocal = () => dispatcher?.wake();
-  const publisher = createPublisher({ pool, queue, wakeLocal });
+  const publisher = createPublisher({ pool, queue, catalog: deps.catalog, wakeLocal });
   const manual = { pool, queue, wakeLocal };
   const stops: (() => Promise<unknown>)[] = [];
 
@@ -97,6 +103,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         policy: { retrySchedule: config.retrySchedule, disableAfterFailures: config.disableAfterFailures },
         timeoutMs: config.deliveryTimeoutMs,
         secretBox: deps.secretBox,
+        transforms: deps.transforms,
         recorder,
         log,
         ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),

@@ -17,9 +17,8 @@ import {
 } from '../db/event.js';
 import { newId } from '../db/ids.js';
 import { deliveryNotifications, notify } from '../db/notifications.js';
-import { eventMatches } from '../domain/event-match.js';
+import type { Catalog, ContextRef } from '../catalog/catalog.js';
 import { publicId } from '../domain/public-id.js';
-import { passesRestrictions, type ContextRef } from '../domain/restrictions.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import type { DeliveryQueue } from '../queue/queue.js';
 
@@ -43,6 +42,8 @@ export type Publisher = {
 
 export type PublisherDeps = {
   pool: pg.Pool;
+  /** Which webhooks an event goes to: their event patterns and restrictions, read by the platform's catalog. */
+  catalog: Pick<Catalog, 'matches' | 'passesRestrictions'>;
   queue: DeliveryQueue;
   /** Wakes this process's workers at once (other processes are woken by NOTIFY). */
   wakeLocal: () => void;
@@ -99,7 +100,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     // Read before the transaction opens, so that it holds its connection only for the writes (read committed either
     // way: a webhook changed meanwhile is seen as it was a moment earlier).
     const webhooks = groupByAccount(await findActiveWebhooks(deps.pool, [...new Set(inputs.map((input) => input.accountId))]));
-    const prepared = prepareEvents(inputs, webhooks);
+    const prepared = prepareEvents(deps.catalog, inputs, webhooks);
     const leaders = prepared.filter((p) => p.leader === null);
     const deliveries = leaders.flatMap((p) => p.deliveries);
     const written = await withTransaction(deps.pool, async (client) => {
@@ -155,7 +156,7 @@ function groupByAccount(webhooks: CandidateWebhook[]): Map<string, CandidateWebh
 }
 
 /** Each event with its deliveries; a later event repeating an earlier one's idempotency key follows that one. */
-function prepareEvents(inputs: readonly PublishInput[], webhooksByAccount: Map<string, CandidateWebhook[]>): Prepared[] {
+function prepareEvents(catalog: PublisherDeps['catalog'], inputs: readonly PublishInput[], webhooksByAccount: Map<string, CandidateWebhook[]>): Prepared[] {
   const byKey = new Map<string, Prepared>();
   return inputs.map((input) => {
     const key = input.idempotencyKey === null ? null : `${input.accountId}\u0000${input.idempotencyKey}`;
@@ -167,8 +168,8 @@ function prepareEvents(inputs: readonly PublishInput[], webhooksByAccount: Map<s
     const deliveries = leader
       ? []
       : (webhooksByAccount.get(input.accountId) ?? [])
-          .filter((webhook) => eventMatches(webhook.events, input.type))
-          .filter((webhook) => passesRestrictions({ eventType: input.type, restrictions: webhook.restrictions, context: input.context, data: input.data }))
+          .filter((webhook) => catalog.matches(webhook.events, input.type))
+          .filter((webhook) => catalog.passesRestrictions({ eventType: input.type, restrictions: webhook.restrictions, context: input.context, data: input.data }))
           .map((webhook): NewDelivery => ({
             id: newId(),
             accountId: input.accountId,

@@ -10,6 +10,8 @@ import type { SecretBox } from '../domain/secret-box.js';
 import { publicId } from '../domain/public-id.js';
 import { buildWebhookHeaders } from '../domain/signature.js';
 import type { Logger } from '../logger.js';
+import { transformBody } from '../transform/transform-body.js';
+import type { TransformRunner } from '../transform/transform-runner.js';
 import type { FetchedJob } from '../queue/queue.js';
 import type { AttemptOutcome, DeliveryChannel } from './channels/channel.js';
 import type { Recorder, Recording } from './recorder.js';
@@ -21,6 +23,8 @@ export type WorkerDeps = {
   policy: RetryPolicy;
   timeoutMs: number;
   secretBox: SecretBox;
+  /** Runs webhooks' transforms off the main thread, bounded in time and size. */
+  transforms: TransformRunner;
   recorder: Recorder;
   log: Logger;
   /** Told of every attempt's outcome (metrics). */
@@ -56,13 +60,18 @@ export function createBatchRunner(deps: WorkerDeps) {
 
   async function attempt(job: FetchedJob, delivery: DeliveryForAttempt): Promise<Recording> {
     const startedAt = new Date();
+    // The webhook's transform rewrites the standard body once, before the first attempt; the result is what is signed
+    // and sent, now and on every retry. A transform that fails sends nothing, and the delivery fails.
+    const transformed = delivery.transform && !delivery.body_transformed ? await transformBody(deps.transforms, delivery.transform, delivery.body!) : null;
+    if (transformed && !transformed.ok) return transformFailure(job, delivery, startedAt, transformed.error);
+    const body = transformed?.body ?? delivery.body!;
     const outcome = await deps.channelFor(delivery.url).send({
       deliveryId: publicId('Delivery', delivery.id),
       eventType: delivery.event_type,
       url: delivery.url,
       method: delivery.http_method,
-      body: delivery.body!,
-      signatureHeaders: { ...signatureHeaders(delivery, startedAt) },
+      body,
+      signatureHeaders: signatureHeaders(delivery, body, startedAt),
       customHeaders: delivery.headers.map((header) => ({ name: header.name, value: secrets.decrypt(header.value) })),
       timeoutMs: deps.timeoutMs,
     });
@@ -84,6 +93,8 @@ export function createBatchRunner(deps: WorkerDeps) {
       error: outcome.kind === 'failure' ? outcome.error : null,
       requestHeaders: outcome.request,
       succeeded: outcome.kind === 'success',
+      countsForWebhook: true,
+      transformedBody: transformed?.body ?? null,
       status: verdict.status,
       retryDelayMs: verdict.status === 'RETRYING' ? verdict.delayMs : null,
       failureReason: verdict.status === 'FAILED' ? verdict.reason : outcome.kind === 'failure' ? outcome.error : null,
@@ -93,11 +104,41 @@ export function createBatchRunner(deps: WorkerDeps) {
     return { kind: 'attempt', job, accountId: delivery.account_id, record, goneReason: decision.webhook.disableReason };
   }
 
+  /** The transform failed: one attempt recorded, naming the transform, that never reached the endpoint. */
+  function transformFailure(job: FetchedJob, delivery: DeliveryForAttempt, startedAt: Date, error: string): Recording {
+    return {
+      kind: 'attempt',
+      job,
+      accountId: delivery.account_id,
+      goneReason: null,
+      record: {
+        id: newId(),
+        deliveryId: delivery.id,
+        webhookId: delivery.webhook_id,
+        number: job.data.attemptNumber,
+        trigger: delivery.next_attempt_trigger,
+        startedAt,
+        durationMs: Date.now() - startedAt.getTime(),
+        responseStatus: null,
+        responseBody: null,
+        error,
+        requestHeaders: null,
+        succeeded: false,
+        countsForWebhook: false,
+        transformedBody: null,
+        status: 'FAILED',
+        retryDelayMs: null,
+        failureReason: error,
+        automaticAttempts: delivery.automatic_attempts,
+      },
+    };
+  }
+
   /** Standard Webhooks headers signed with every valid secret: the current one and, for 24 h after a rotation, the old. */
-  function signatureHeaders(delivery: DeliveryForAttempt, now: Date): Record<string, string> {
+  function signatureHeaders(delivery: DeliveryForAttempt, body: string, now: Date): Record<string, string> {
     const valid = [secrets.decrypt(delivery.secret)];
     if (delivery.previous_secret && delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > now) valid.push(secrets.decrypt(delivery.previous_secret));
-    return { ...buildWebhookHeaders({ msgId: publicId('Delivery', delivery.id), timestampSeconds: Math.floor(now.getTime() / 1000), body: delivery.body!, secrets: valid }) };
+    return { ...buildWebhookHeaders({ msgId: publicId('Delivery', delivery.id), timestampSeconds: Math.floor(now.getTime() / 1000), body, secrets: valid }) };
   }
 
   return async function runBatch(jobs: readonly FetchedJob[]): Promise<Promise<void>[]> {

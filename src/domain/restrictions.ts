@@ -1,72 +1,68 @@
 /**
- * Webhook restrictions: a webhook can narrow its booking events to given resources, resource
- * groups, resource categories, services or service groups (CONTRACT.md, "Event catalog":
- * "A booking event passes a webhook's restrictions when any restriction matches its `context`
- * (or, where context is absent, `data.resource.id` / `data.service.id`). No restrictions: all pass.")
+ * Webhook restrictions over the catalog's context dimensions (CONTRACT.md, "Event catalog"): a webhook narrows the
+ * events of a dimension's categories to given targets, e.g. anny's bookings to one resource, Channex's events to one
+ * property. "An event passes a webhook's restrictions when any restriction matches its `context` (or, where context is
+ * absent, the dimension's default place in `data`). No restrictions: all pass."
  */
-import { isBookingEvent } from './event-catalog.js';
+import { idToString, readDataPath } from './data-path.js';
 
-/** The contract's `RestrictionType` enum. */
-export type RestrictionType = 'RESOURCE' | 'RESOURCE_GROUP' | 'RESOURCE_CATEGORY' | 'SERVICE' | 'SERVICE_GROUP';
-
-export const RESTRICTION_TYPES: readonly RestrictionType[] = Object.freeze([
-  'RESOURCE',
-  'RESOURCE_GROUP',
-  'RESOURCE_CATEGORY',
-  'SERVICE',
-  'SERVICE_GROUP',
-] as const);
-
-/** One restriction on a webhook. */
+/** One restriction on a webhook: a dimension of the catalog and the id it must match. */
 export interface Restriction {
-  readonly type: RestrictionType;
+  readonly dimension: string;
   readonly targetId: string;
 }
 
-/** One entity a booking event concerns, from `PublishEventInput.context`. */
+/** One entity an event concerns, from `PublishEventInput.context`. */
 export interface ContextRef {
-  readonly type: RestrictionType;
+  readonly dimension: string;
   readonly id: string;
 }
 
+/** What the rule needs to know of a dimension. */
+export interface DimensionRule {
+  readonly name: string;
+  /** The categories whose events it filters. */
+  readonly categories: ReadonlySet<string>;
+  /** Where in `data` its id is when the publisher sent no context (parsed path), or null: context only. */
+  readonly path: readonly string[] | null;
+}
+
 export interface RestrictionCheck {
-  readonly eventType: string;
+  /** The event type's category (undefined for a type the catalog does not know: nothing filters it). */
+  readonly category: string | undefined;
   readonly restrictions: readonly Restriction[];
   readonly context?: readonly ContextRef[] | null | undefined;
-  /** The event's `data`: arbitrary JSON from the publisher, so read it defensively. */
+  /** The event's `data`: arbitrary JSON from the publisher, so read defensively. */
   readonly data: unknown;
 }
 
-/** An id as a string, or null when the JSON value cannot be an id (object, boolean, NaN, ''). */
-function idToString(value: unknown): string | null {
-  if (typeof value === 'string') return value === '' ? null : value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return null;
-}
-
-function readProperty(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-/** The fallback refs when a publisher sent no context: `data.resource.id` and `data.service.id`. */
-function contextFromData(data: unknown): ContextRef[] {
+/** The refs read from `data` at each applicable dimension's default place (when the publisher sent no context). */
+function contextFromData(dimensions: readonly DimensionRule[], data: unknown): ContextRef[] {
   const refs: ContextRef[] = [];
-  const resourceId = idToString(readProperty(readProperty(data, 'resource'), 'id'));
-  if (resourceId !== null) refs.push({ type: 'RESOURCE', id: resourceId });
-  const serviceId = idToString(readProperty(readProperty(data, 'service'), 'id'));
-  if (serviceId !== null) refs.push({ type: 'SERVICE', id: serviceId });
+  for (const dimension of dimensions) {
+    if (!dimension.path) continue;
+    const id = idToString(readDataPath(data, dimension.path));
+    if (id !== null) refs.push({ dimension: dimension.name, id });
+  }
   return refs;
 }
 
 /**
- * True when the event may go to the webhook. Non-booking events always pass, as does every
- * event for a webhook without restrictions; otherwise any one matching restriction suffices.
- * Ids are compared as strings, since publishers send numeric and string ids alike.
+ * True when the event may go to the webhook. Restrictions whose dimension does not apply to the event's category do
+ * not filter it (so a webhook on `*` with a resource restriction still gets every order); of those that apply, any one
+ * matching suffices. The context, when the publisher gave one, is the whole truth; otherwise each dimension's default
+ * place in `data` stands in. Ids are compared as strings.
  */
-export function passesRestrictions({ eventType, restrictions, context, data }: RestrictionCheck): boolean {
-  if (!isBookingEvent(eventType) || restrictions.length === 0) return true;
-  const refs = context && context.length > 0 ? context : contextFromData(data);
-  return restrictions.some((restriction) =>
-    refs.some((ref) => ref.type === restriction.type && String(ref.id) === String(restriction.targetId)),
+export function passesRestrictions(dimensions: ReadonlyMap<string, DimensionRule>, check: RestrictionCheck): boolean {
+  const { category } = check;
+  if (category === undefined) return true;
+  const applicable = check.restrictions.filter((restriction) => dimensions.get(restriction.dimension)?.categories.has(category));
+  if (applicable.length === 0) return true;
+  const refs =
+    check.context && check.context.length > 0
+      ? check.context
+      : contextFromData([...new Set(applicable.map((restriction) => dimensions.get(restriction.dimension)!))], check.data);
+  return applicable.some((restriction) =>
+    refs.some((ref) => ref.dimension === restriction.dimension && String(ref.id) === String(restriction.targetId)),
   );
 }

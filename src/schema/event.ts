@@ -2,8 +2,7 @@
 import type { Context } from '../context.js';
 import type { EventModel } from '../db/event.js';
 import type { PublishInput } from '../delivery/engine.js';
-import { isCatalogType } from '../domain/event-catalog.js';
-import type { ContextRef } from '../domain/restrictions.js';
+import type { ContextRef } from '../catalog/catalog.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
@@ -11,6 +10,7 @@ import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connect
 import { DeliveryConnection, deliveryCreatedAt, ownsDelivery } from './delivery.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
 import { deliveryScope, eventScope } from './scope.js';
+import { resolveDimension, type DimensionChoice } from './webhook-input.js';
 import { RestrictionTypeEnum, resolveTotalCount } from './webhook.js';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -107,9 +107,10 @@ builder.queryFields((t) => ({
 // ---- publishEvent ---------------------------------------------------------------------------------------------
 
 const ContextRefInput = builder.inputType('ContextRefInput', {
-  description: "A resource, service, or one of their groups/categories that the event's booking belongs to.",
+  description: "An entity the event concerns (a resource, a service, a property…): one of the catalog's context dimensions, by `dimension` or, for anny's five, `type` (exactly one), and its id.",
   fields: (t) => ({
-    type: t.field({ type: RestrictionTypeEnum, required: true }),
+    type: t.field({ type: RestrictionTypeEnum }),
+    dimension: t.string({ description: 'A context dimension of the catalog, e.g. `property`.' }),
     id: t.string({ required: true }),
   }),
 });
@@ -120,7 +121,7 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
     data: t.field({ type: 'JSON', required: true, description: 'The full entity as it is now: a JSON object' }),
     occurredAt: t.field({ type: 'DateTime', description: 'Default: now' }),
     idempotencyKey: t.string({ description: 'Same key within an account: the first event is returned, nothing new is sent' }),
-    context: t.field({ type: [ContextRefInput] }),
+    context: t.field({ type: [ContextRefInput], description: "The entity's resources, services, property… (the catalog's dimensions); without it, each dimension's default place in data." }),
   }),
 });
 
@@ -150,16 +151,20 @@ type PublishEventArgs = {
   data?: unknown;
   occurredAt?: Date | null;
   idempotencyKey?: string | null;
-  context?: { type: ContextRef['type']; id: string }[] | null;
+  context?: (DimensionChoice & { id: string })[] | null;
 };
 
 /**
- * Checks one publishEvent input and turns it into the engine's. `prefix` names where it sits (`inputs.3.` in
- * publishEvents), so that every refusal names the exact field.
+ * Checks one publishEvent input against the catalog and the limits, before anything is written, and turns it into
+ * the engine's. `prefix` names where it sits (`inputs.3.` in publishEvents), so that every refusal names the exact
+ * field.
  */
 function validatePublishInput(ctx: Context, input: PublishEventArgs, prefix = ''): PublishInput {
   const field = (name: string) => `${prefix}${name}`;
-  if (!isCatalogType(input.type)) throw badInput(field('type'), `"${input.type}" is not an event type of the catalog (see the eventTypes query).`);
+  const { catalog } = ctx.services;
+  const eventType = catalog.eventType(input.type);
+  if (!eventType) throw badInput(field('type'), `"${input.type}" is not an event type of the catalog (see the eventTypes query).`);
+  if (eventType.operational) throw badInput(field('type'), `"${input.type}" is one of Hookstream's own events: it publishes them itself.`);
   if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
     throw badInput(field('data'), '"data" must be a JSON object: the entity the event is about.');
   }
@@ -171,12 +176,19 @@ function validatePublishInput(ctx: Context, input: PublishEventArgs, prefix = ''
     });
   }
   if (jsonDepth(input.data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) throw badInput(field('data'), `"data" is nested more than ${MAX_DATA_DEPTH} levels deep.`);
+  // The type's JSON Schema (compiled once, at start-up); deprecated types are checked and accepted like any other.
+  const violation = catalog.validateData(input.type, input.data);
+  if (violation) {
+    throw new HookstreamError('BAD_USER_INPUT', `The data does not fit the schema of ${input.type}: ${violation.message}`, { field: field('data'), path: violation.path });
+  }
   if (input.idempotencyKey != null && (input.idempotencyKey.length < 1 || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     throw badInput(field('idempotencyKey'), `"idempotencyKey" must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
   }
   if (input.context && input.context.length > MAX_CONTEXT_REFS) throw badInput(field('context'), `"context" may hold at most ${MAX_CONTEXT_REFS} entries.`);
+  const refs: ContextRef[] = [];
   for (const ref of input.context ?? []) {
     if (ref.id.length < 1 || ref.id.length > 200) throw badInput(field('context'), 'Each context "id" must be 1–200 characters.');
+    refs.push({ dimension: resolveDimension(catalog, ref, field('context')), id: ref.id });
   }
   return {
     accountId: ctx.account.id,
@@ -184,7 +196,7 @@ function validatePublishInput(ctx: Context, input: PublishEventArgs, prefix = ''
     data: input.data,
     occurredAt: input.occurredAt ?? new Date(),
     idempotencyKey: input.idempotencyKey ?? null,
-    context: input.context && input.context.length > 0 ? input.context : null,
+    context: refs.length > 0 ? refs : null,
   };
 }
 

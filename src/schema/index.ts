@@ -6,6 +6,7 @@ import './webhook.js';
 import './delivery.js';
 import './event.js';
 import './portal-session.js';
+import './transform.js';
 import './subscription.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

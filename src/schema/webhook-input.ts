@@ -1,13 +1,17 @@
 // Turns a create/update input into values fit to store, or throws BAD_USER_INPUT naming the field. Every check runs
 // before anything is written, so a refused mutation changes nothing.
 import { isIP } from 'node:net';
+import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config.js';
-import { isValidEventPattern, subscribesToBookingEvents } from '../domain/event-match.js';
 import { checkCustomHeaders } from '../domain/header-policy.js';
-import type { RestrictionType } from '../domain/restrictions.js';
+import { publicId } from '../domain/public-id.js';
+import { dimensionOfRestrictionType, type RestrictionType } from '../domain/restriction-type.js';
 import { checkResolvedAddresses, checkWebhookUrl } from '../domain/target-policy.js';
+import { buildWebhookBody } from '../domain/webhook-body.js';
 import { badInput } from '../errors.js';
 import type { Services } from '../services.js';
+import { checkTransformSyntax } from '../transform/transform-syntax.js';
+import type { TransformRunner } from '../transform/transform-runner.js';
 
 export const MAX_NAME_LENGTH = 100;
 export const MAX_DESCRIPTION_LENGTH = 1000;
@@ -18,12 +22,14 @@ export const MAX_TARGET_ID_LENGTH = 200;
 export const MAX_EVENT_PATTERNS = 50;
 
 export type HeaderValue = { name: string; value: string };
-export type RestrictionValue = { type: RestrictionType; targetId: string };
+export type RestrictionValue = { dimension: string; targetId: string };
+/** A restriction or context ref as the API takes it: anny's `type`, or any catalog `dimension` (exactly one). */
+export type DimensionChoice = { type?: RestrictionType | null; dimension?: string | null };
 
 export function validateName(name: string, field = 'name'): string {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > MAX_NAME_LENGTH) {
-    throw badInput(field, `"${field}" must be 1–${MAX_NAME_LENGTH} characters.`);
+    throw badInput(field, `Give the webhook a name of 1 to ${MAX_NAME_LENGTH} characters.`);
   }
   return trimmed;
 }
@@ -31,16 +37,16 @@ export function validateName(name: string, field = 'name'): string {
 export function validateDescription(description: string | null | undefined): string | null {
   if (description == null) return null;
   if (description.length > MAX_DESCRIPTION_LENGTH) {
-    throw badInput('description', `"description" must be at most ${MAX_DESCRIPTION_LENGTH} characters.`);
+    throw badInput('description', `The description may be at most ${MAX_DESCRIPTION_LENGTH} characters long.`);
   }
   return description;
 }
 
 /** Checks the URL's form, then (unless private targets are allowed) every address its host resolves to. */
 export async function validateUrl(url: string, config: Config, services: Services): Promise<string> {
-  if (url.length > MAX_URL_LENGTH) throw badInput('url', `"url" must be at most ${MAX_URL_LENGTH} characters.`);
+  if (url.length > MAX_URL_LENGTH) throw badInput('url', `The endpoint URL may be at most ${MAX_URL_LENGTH} characters long.`);
   const check = checkWebhookUrl(url, { requireHttps: config.requireHttps, allowPrivateTargets: config.allowPrivateTargets });
-  if (!check.ok) throw badInput('url', `"url" is not allowed: ${check.reason}.`);
+  if (!check.ok) throw badInput('url', `Hookstream cannot send to this endpoint URL: ${check.reason}.`);
   if (!config.allowPrivateTargets) {
     const hostname = check.url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(hostname) === 0) {
@@ -48,59 +54,111 @@ export async function validateUrl(url: string, config: Config, services: Service
       try {
         addresses = (await services.lookupHost(hostname)).map((entry) => entry.address);
       } catch {
-        throw badInput('url', `"url" is not allowed: the host name ${hostname} does not resolve.`);
+        throw badInput('url', `Hookstream cannot send to this endpoint URL: the host name ${hostname} cannot be found.`);
       }
       const resolved = checkResolvedAddresses(addresses, { allowPrivateTargets: false });
-      if (!resolved.ok) throw badInput('url', `"url" is not allowed: ${hostname} resolves to ${resolved.reason}.`);
+      if (!resolved.ok) {
+        const where = resolved.address ? `${hostname} leads to ${resolved.address}, which is not a public address` : `${hostname} ${resolved.reason}`;
+        throw badInput('url', `Hookstream cannot send to this endpoint URL: ${where}.`);
+      }
     }
   }
   return check.url.toString();
 }
 
-export function validateEvents(events: readonly string[]): string[] {
-  if (events.length === 0) throw badInput('events', '"events" must name at least one event type, category.* or *.');
-  if (events.length > MAX_EVENT_PATTERNS) throw badInput('events', `"events" may list at most ${MAX_EVENT_PATTERNS} entries.`);
+export function validateEvents(catalog: Catalog, events: readonly string[]): string[] {
+  if (events.length === 0) throw badInput('events', 'Choose at least one event: an event type, a "category.*" wildcard or "*".');
+  if (events.length > MAX_EVENT_PATTERNS) throw badInput('events', `A webhook may list at most ${MAX_EVENT_PATTERNS} events.`);
   for (const pattern of events) {
-    if (!isValidEventPattern(pattern)) {
-      throw badInput('events', `"${pattern}" is not an event type of the catalog, a "category.*" wildcard or "*".`);
-    }
+    const problem = catalog.checkPattern(pattern);
+    if (problem) throw badInput('events', `${problem.charAt(0).toUpperCase()}${problem.slice(1)} (see the eventTypes query).`);
   }
   return [...new Set(events)];
 }
 
 export function validateHeaders(headers: readonly HeaderValue[] | null | undefined): HeaderValue[] {
   if (!headers) return [];
-  if (headers.length > MAX_HEADERS) throw badInput('headers', `At most ${MAX_HEADERS} custom headers are allowed.`);
+  if (headers.length > MAX_HEADERS) throw badInput('headers', `A webhook may send at most ${MAX_HEADERS} custom headers.`);
   const check = checkCustomHeaders(headers);
-  if (!check.ok) throw badInput('headers', `"headers" is not allowed: ${check.reason}.`);
+  if (!check.ok) throw badInput('headers', `This custom header cannot be sent: ${check.reason}.`);
   return headers.map(({ name, value }) => ({ name, value }));
 }
 
+/**
+ * The dimension a restriction or context ref names: `dimension`, or anny's `type` in lower case (RESOURCE_GROUP →
+ * resource_group). Exactly one of them; the catalog must have the dimension.
+ */
+export function resolveDimension(catalog: Catalog, choice: DimensionChoice, field: string): string {
+  const hasType = choice.type != null;
+  const hasDimension = choice.dimension != null;
+  if (hasType === hasDimension) {
+    throw badInput(field, hasType ? 'Give either "type" or "dimension", not both.' : 'Give the dimension a restriction or context ref is about: "dimension" (or, for anny\'s five, "type").');
+  }
+  const dimension = hasType ? dimensionOfRestrictionType(choice.type!) : choice.dimension!.trim();
+  if (!catalog.dimension(dimension)) {
+    const known = catalog.dimensions.map((entry) => `"${entry.name}"`).join(', ');
+    throw badInput(field, `"${dimension}" is not a context dimension of this platform's catalog (${known ? `it has ${known}` : 'it has none'}).`);
+  }
+  return dimension;
+}
+
 export function validateRestrictions(
-  restrictions: readonly RestrictionValue[] | null | undefined,
+  catalog: Catalog,
+  restrictions: readonly (DimensionChoice & { targetId: string })[] | null | undefined,
   events: readonly string[],
   field = 'restrictions',
+  dimensionField = field,
 ): RestrictionValue[] {
   if (!restrictions || restrictions.length === 0) return [];
   if (restrictions.length > MAX_RESTRICTIONS) throw badInput(field, `At most ${MAX_RESTRICTIONS} restrictions are allowed.`);
-  if (!subscribesToBookingEvents(events)) {
-    throw badInput(field, 'Restrictions apply to booking events only; this webhook subscribes to no bookings.* event.');
-  }
   const unique = new Map<string, RestrictionValue>();
-  for (const { type, targetId } of restrictions) {
-    const trimmed = targetId.trim();
+  for (const restriction of restrictions) {
+    const dimension = resolveDimension(catalog, restriction, dimensionField);
+    const problem = catalog.checkRestrictionDimension(dimension, events);
+    if (problem) throw badInput(field, `This restriction cannot filter anything: ${problem}.`);
+    const trimmed = restriction.targetId.trim();
     if (trimmed.length < 1 || trimmed.length > MAX_TARGET_ID_LENGTH) {
-      throw badInput(field, `"targetId" must be 1–${MAX_TARGET_ID_LENGTH} characters.`);
+      throw badInput(field, `Each restriction needs the id of what it allows ("targetId", 1–${MAX_TARGET_ID_LENGTH} characters).`);
     }
-    unique.set(`${type}\u0000${trimmed}`, { type, targetId: trimmed });
+    unique.set(`${dimension}\u0000${trimmed}`, { dimension, targetId: trimmed });
   }
   return [...unique.values()];
+}
+
+/**
+ * A transform fit to store: null (none), or a JSONata expression that parses and turns the example of every type the
+ * webhook subscribes to into a body. Runs go through the runner, so a hostile expression is bounded here too.
+ */
+export async function validateTransform(
+  transform: string | null | undefined,
+  webhook: { events: readonly string[]; sendData: boolean; id?: string },
+  catalog: Catalog,
+  runner: TransformRunner,
+): Promise<string | null> {
+  if (transform == null || transform.trim() === '') return null;
+  const syntax = checkTransformSyntax(transform);
+  if (syntax) throw badInput('transform', `The transform is not a JSONata expression: ${syntax}.`);
+  const now = new Date();
+  for (const type of catalog.typesMatching(webhook.events)) {
+    const body = buildWebhookBody({
+      eventType: type.name,
+      eventId: publicId('Event', '00000000-0000-7000-8000-000000000000'),
+      webhookId: webhook.id ?? publicId('Webhook', '00000000-0000-7000-8000-000000000000'),
+      triggeredAt: now,
+      occurredAt: now,
+      data: type.example,
+      sendData: webhook.sendData,
+    });
+    const result = await runner.run(transform, JSON.parse(body));
+    if (!result.ok) throw badInput('transform', `The transform fails on the example of ${type.name}: ${result.error}.`);
+  }
+  return transform;
 }
 
 export function validateRateLimit(rateLimitPerSecond: number | null | undefined): number | null {
   if (rateLimitPerSecond == null) return null;
   if (!Number.isInteger(rateLimitPerSecond) || rateLimitPerSecond < 1 || rateLimitPerSecond > 10_000) {
-    throw badInput('rateLimitPerSecond', '"rateLimitPerSecond" must be a whole number from 1 to 10000.');
+    throw badInput('rateLimitPerSecond', 'The rate limit must be a whole number of requests a second, from 1 to 10000.');
   }
   return rateLimitPerSecond;
 }

@@ -14,9 +14,9 @@ import {
 } from '../db/webhook.js';
 import { newId } from '../db/ids.js';
 import { generateWebhookSecret } from '../domain/signature.js';
-import { subscribesToBookingEvents } from '../domain/event-match.js';
+import { RESTRICTION_TYPES, restrictionTypeOfDimension } from '../domain/restriction-type.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
-import { HttpMethod as HttpMethodValues, RestrictionType as RestrictionTypeValues } from '../generated/prisma/enums.js';
+import { HttpMethod as HttpMethodValues } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import { checkConnectionArgsFirst } from './connection-args.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
@@ -28,13 +28,14 @@ import {
   validateName,
   validateRateLimit,
   validateRestrictions,
+  validateTransform,
   validateUrl,
 } from './webhook-input.js';
 
 export const HttpMethodEnum = builder.enumType('HttpMethod', { values: Object.values(HttpMethodValues) });
 export const RestrictionTypeEnum = builder.enumType('RestrictionType', {
-  values: Object.values(RestrictionTypeValues),
-  description: 'What a restriction targets: booking events pass when their resource/service (or its group/category) matches.',
+  values: RESTRICTION_TYPES,
+  description: "anny's five context dimensions, each the dimension of its name in lower case (RESOURCE_GROUP: `resource_group`); other catalogs' dimensions are named by `dimension`.",
 });
 
 export const RestrictionRef = builder.prismaNode('WebhookRestriction', {
@@ -42,7 +43,13 @@ export const RestrictionRef = builder.prismaNode('WebhookRestriction', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: checkNodeUuid(id), webhook: webhookScope(ctx) }),
   fields: (t) => ({
-    type: t.expose('type', { type: RestrictionTypeEnum }),
+    type: t.field({
+      type: RestrictionTypeEnum,
+      nullable: true,
+      description: "The dimension as one of anny's five; null for any other dimension.",
+      resolve: (restriction) => restrictionTypeOfDimension(restriction.dimension),
+    }),
+    dimension: t.exposeString('dimension', { description: 'The context dimension it filters by, e.g. `resource` or `property`.' }),
     targetId: t.exposeString('targetId'),
   }),
 });
@@ -70,6 +77,7 @@ export const WebhookRef = builder.prismaNode('Webhook', {
       description: 'Most requests a second sent to this endpoint; null: no limit.',
     }),
     restrictions: t.relation('restrictions', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+    transform: t.exposeString('transform', { nullable: true, description: 'JSONata expression over the standard body; its result is what is signed and sent.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -140,8 +148,10 @@ const HeaderInput = builder.inputType('HeaderInput', {
 });
 
 const RestrictionItemInput = builder.inputType('RestrictionItemInput', {
+  description: 'One restriction: exactly one of `type` (anny\'s five) or `dimension` (any of the catalog\'s contextDimensions), and the id to allow.',
   fields: (t) => ({
-    type: t.field({ type: RestrictionTypeEnum, required: true }),
+    type: t.field({ type: RestrictionTypeEnum }),
+    dimension: t.string({ description: 'A context dimension of the catalog, e.g. `property`.' }),
     targetId: t.string({ required: true }),
   }),
 });
@@ -149,10 +159,13 @@ const RestrictionItemInput = builder.inputType('RestrictionItemInput', {
 const RestrictionInput = builder.inputType('RestrictionInput', {
   fields: (t) => ({
     webhookId: t.id({ required: true }),
-    type: t.field({ type: RestrictionTypeEnum, required: true }),
+    type: t.field({ type: RestrictionTypeEnum }),
+    dimension: t.string({ description: 'A context dimension of the catalog, e.g. `property`.' }),
     targetId: t.string({ required: true }),
   }),
 });
+
+const TRANSFORM_DESCRIPTION = 'JSONata expression over the standard body `{event, event_id, webhook_id, triggered_at, occurred_at, data}`; its result is what is signed and sent. Empty: the standard body.';
 
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
   fields: (t) => ({
@@ -165,6 +178,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     headers: t.field({ type: [HeaderInput] }),
     sendData: t.boolean({ defaultValue: true, description: 'false: the `data` object shrinks to { id }' }),
     restrictions: t.field({ type: [RestrictionItemInput] }),
+    transform: t.string({ description: TRANSFORM_DESCRIPTION }),
     rateLimitPerSecond: t.int({ description: 'Most requests a second to this endpoint; unset: no limit.' }),
   }),
 });
@@ -182,6 +196,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     headers: t.field({ type: [HeaderInput] }),
     sendData: t.boolean(),
     restrictions: t.field({ type: [RestrictionItemInput] }),
+    transform: t.string({ description: `${TRANSFORM_DESCRIPTION} null or empty removes it.` }),
     rateLimitPerSecond: t.int(),
   }),
 });
@@ -238,7 +253,9 @@ builder.mutationFields((t) => ({
     type: WebhookPayload,
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const events = validateEvents(input.events);
+      const { catalog, transforms } = ctx.services;
+      const events = validateEvents(catalog, input.events);
+      const sendData = input.sendData ?? true;
       const values = {
         name: validateName(input.name),
         url: await validateUrl(input.url, ctx.config, ctx.services),
@@ -246,10 +263,11 @@ builder.mutationFields((t) => ({
         events,
         active: input.active ?? true,
         httpMethod: input.httpMethod ?? 'POST',
-        sendData: input.sendData ?? true,
+        sendData,
         rateLimitPerSecond: validateRateLimit(input.rateLimitPerSecond),
         headers: sealHeaders(ctx, validateHeaders(input.headers)),
-        restrictions: validateRestrictions(input.restrictions, events),
+        restrictions: validateRestrictions(catalog, input.restrictions, events),
+        transform: await validateTransform(input.transform, { events, sendData }, catalog, transforms),
       };
       const secret = newSecret();
       try {
@@ -271,7 +289,8 @@ builder.mutationFields((t) => ({
       if (input.name != null) changes.name = validateName(input.name);
       if (input.url != null) changes.url = await validateUrl(input.url, ctx.config, ctx.services);
       if (input.description !== undefined) changes.description = validateDescription(input.description);
-      if (input.events != null) changes.events = validateEvents(input.events);
+      const { catalog, transforms } = ctx.services;
+      if (input.events != null) changes.events = validateEvents(catalog, input.events);
       if (input.active != null) Object.assign(changes, input.active ? { active: true, failureCount: 0, disabledReason: null } : { active: false, disabledReason: 'disabled by an account admin' });
       if (input.httpMethod != null) changes.httpMethod = input.httpMethod;
       if (input.sendData != null) changes.sendData = input.sendData;
@@ -279,12 +298,20 @@ builder.mutationFields((t) => ({
       if (input.headers != null) changes.headers = sealHeaders(ctx, validateHeaders(input.headers));
       const events = changes.events ?? webhook.events;
       if (input.restrictions != null) {
-        changes.restrictions = validateRestrictions(input.restrictions, events);
-      } else if (changes.events && !subscribesToBookingEvents(events)) {
-        const kept = await ctx.db.prisma.webhookRestriction.count({ where: { webhookId: webhook.id } });
-        if (kept > 0) {
-          throw badInput('events', 'This webhook has restrictions, which apply to booking events only: keep a bookings.* event or clear the restrictions.');
+        changes.restrictions = validateRestrictions(catalog, input.restrictions, events);
+      } else if (changes.events) {
+        // The restrictions it keeps must still filter some event it subscribes to.
+        const kept = await ctx.db.prisma.webhookRestriction.findMany({ where: { webhookId: webhook.id }, select: { dimension: true }, distinct: ['dimension'] });
+        for (const { dimension } of kept) {
+          const problem = catalog.checkRestrictionDimension(dimension, events);
+          if (problem) throw badInput('events', `This webhook has restrictions on "${dimension}" that would filter nothing: ${problem}. Keep such an event, or clear the restrictions in the same update.`);
         }
+      }
+      // A transform is checked against every type the webhook will subscribe to, whichever of the two changed.
+      if (input.transform !== undefined || changes.events || changes.sendData != null) {
+        const transform = input.transform !== undefined ? input.transform : webhook.transform;
+        const checked = await validateTransform(transform, { events, sendData: changes.sendData ?? webhook.sendData, id: webhook.id }, catalog, transforms);
+        if (input.transform !== undefined) changes.transform = checked;
       }
       await updateWebhookRow(ctx.db.prisma, webhook.id, changes);
       return announceChange(ctx, webhook.id, null, changes.active === false ? 'webhook disabled' : undefined);
@@ -331,7 +358,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RestrictionInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const webhook = await loadOwnWebhook(ctx, input.webhookId, 'webhookId');
-      const [restriction] = validateRestrictions([{ type: input.type, targetId: input.targetId }], webhook.events, 'targetId');
+      const dimensionField = input.type != null && input.dimension == null ? 'type' : 'dimension';
+      const [restriction] = validateRestrictions(ctx.services.catalog, [{ type: input.type, dimension: input.dimension, targetId: input.targetId }], webhook.events, 'targetId', dimensionField);
       if (!restriction) throw badInput('targetId', '"targetId" is required.');
       const existing = await ctx.db.prisma.webhookRestriction.findFirst({ where: { webhookId: webhook.id, ...restriction } });
       if (existing) throw new HookstreamError('CONFLICT', 'This webhook already has that restriction.');
@@ -366,7 +394,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.webhookId, 'webhookId');
-      const restrictions = validateRestrictions(args.restrictions, webhook.events);
+      const restrictions = validateRestrictions(ctx.services.catalog, args.restrictions, webhook.events);
       await ctx.db.prisma.$transaction((tx) => replaceRestrictions(tx, webhook.id, restrictions));
       return announceChange(ctx, webhook.id, null);
     },

@@ -67,7 +67,7 @@ it('publishes the rows of each key in commit order across two drainers', { timeo
             committed.set(key, [...(committed.get(key) ?? []), id]);
           }
           if (writer === 0 && unordered.length < UNORDERED_ROWS) {
-            const { rows } = await client.query<{ id: string }>(`select hookstream_publish($1, 'customers.updated', $2::jsonb) as id`, [account.accountId, JSON.stringify({ email: `c${unordered.length}@example.com` })]);
+            const { rows } = await client.query<{ id: string }>(`select hookstream_publish($1, 'customers.updated', $2::jsonb) as id`, [account.accountId, JSON.stringify({ id: `customer-${unordered.length}`, email: `c${unordered.length}@example.com` })]);
             unordered.push(rows[0]!.id);
           }
         });
@@ -75,7 +75,7 @@ it('publishes the rows of each key in commit order across two drainers', { timeo
     }),
   );
   while (unordered.length < UNORDERED_ROWS) {
-    const { rows } = await platform.query<{ id: string }>(`select hookstream_publish($1, 'customers.updated', $2::jsonb) as id`, [account.accountId, JSON.stringify({ email: `c${unordered.length}@example.com` })]);
+    const { rows } = await platform.query<{ id: string }>(`select hookstream_publish($1, 'customers.updated', $2::jsonb) as id`, [account.accountId, JSON.stringify({ id: `customer-${unordered.length}`, email: `c${unordered.length}@example.com` })]);
     unordered.push(rows[0]!.id);
   }
   const written = Date.now();

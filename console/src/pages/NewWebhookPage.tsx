@@ -25,6 +25,7 @@ export function NewWebhookPage() {
           httpMethod: values.httpMethod,
           sendData: values.sendData,
           rateLimitPerSecond: values.rateLimitPerSecond,
+          transform: values.transform,
           active: values.active,
           headers: values.headers ?? [],
         },

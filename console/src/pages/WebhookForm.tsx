@@ -1,10 +1,14 @@
-// Create and edit a webhook: name, endpoint, events (from the eventTypes catalog), method, payload shape, rate limit
-// and custom headers. Header values are write-only: editing shows the names and replaces all headers only on request.
-import { EventTypesDocument, type EventTypesQuery, type HeaderInput, type HttpMethod, type WebhookFieldsFragment } from '@sdk/generated';
+// Create and edit a webhook: name, endpoint, events (from the platform's catalog), method, payload shape, transform,
+// rate limit and custom headers. Header values are write-only: editing shows the names and replaces all headers only
+// on request. A refusal is shown beside the field it is about.
+import { CatalogDocument, type HeaderInput, type HttpMethod, type WebhookFieldsFragment } from '@sdk/generated';
 import { useId, useMemo, useState, type FormEvent } from 'react';
-import type { ApiError } from '../api';
-import { ErrorMessage, Loading } from '../components';
+import { ApiError } from '../api';
+import { covers, TEST_CATEGORY } from '../catalog';
+import { ErrorMessage, FieldProblem, Loading } from '../components';
 import { useQuery } from '../hooks';
+import { EventPicker } from './EventPicker';
+import { TransformEditor } from './TransformEditor';
 
 export type WebhookFormValues = {
   name: string;
@@ -17,11 +21,14 @@ export type WebhookFormValues = {
   active: boolean;
   /** null: leave the webhook's headers as they are (edit only). */
   headers: HeaderInput[] | null;
+  /** JSONata over the standard body; null: the standard body. */
+  transform: string | null;
 };
 
-const HTTP_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH'];
+/** The fields this form shows a refusal beside; any other goes under the form. */
+const FORM_FIELDS = ['name', 'url', 'description', 'events', 'httpMethod', 'sendData', 'rateLimitPerSecond', 'headers', 'transform'];
 
-type EventType = EventTypesQuery['eventTypes'][number];
+const HTTP_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH'];
 
 export function WebhookForm({
   initial,
@@ -37,7 +44,7 @@ export function WebhookForm({
   busy: boolean;
 }) {
   const id = useId();
-  const catalog = useQuery(EventTypesDocument, {});
+  const catalog = useQuery(CatalogDocument, {});
   const [name, setName] = useState(initial?.name ?? '');
   const [url, setUrl] = useState(initial?.url ?? '');
   const [description, setDescription] = useState(initial?.description ?? '');
@@ -48,10 +55,20 @@ export function WebhookForm({
   const [active, setActive] = useState(initial?.active ?? true);
   const [replaceHeaders, setReplaceHeaders] = useState(initial === null);
   const [headers, setHeaders] = useState<HeaderInput[]>([]);
-  const [localProblem, setLocalProblem] = useState<string | null>(null);
+  const [transform, setTransform] = useState(initial?.transform ?? '');
+  const [localProblem, setLocalProblem] = useState<{ field: string; message: string } | null>(null);
 
-  const categories = useMemo(() => groupByCategory(catalog.data?.eventTypes ?? []), [catalog.data]);
-  const invalid = (field: string) => (problem?.field === field ? true : undefined);
+  // The form's own checks speak like the service's refusals, in the same place.
+  const shown = useMemo(() => (localProblem ? new ApiError(localProblem.message, 'BAD_USER_INPUT', localProblem.field) : problem), [localProblem, problem]);
+  const invalid = (field: string) => (shown?.field === field ? true : undefined);
+  const describedBy = (field: string, hint?: string) => [hint, shown?.field === field ? `${id}-${field}-problem` : undefined].filter(Boolean).join(' ') || undefined;
+  const types = catalog.data?.eventTypes ?? [];
+  // The preview offers the webhook's own types first, then the rest of the platform's.
+  const previewTypes = useMemo(() => {
+    const eligible = types.filter((type) => type.category !== TEST_CATEGORY);
+    const own = eligible.filter((type) => covers([...events], type));
+    return [...own, ...eligible.filter((type) => !own.includes(type))];
+  }, [types, events]);
   const toggle = (pattern: string, on: boolean) =>
     setEvents((previous) => {
       const next = new Set(previous);
@@ -63,12 +80,12 @@ export function WebhookForm({
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (events.size === 0) {
-      setLocalProblem('Choose at least one event.');
+      setLocalProblem({ field: 'events', message: 'Choose at least one event.' });
       return;
     }
     const rate = rateLimit.trim() === '' ? null : Number(rateLimit);
     if (rate !== null && (!Number.isInteger(rate) || rate < 1)) {
-      setLocalProblem('The rate limit must be a whole number of requests a second, 1 or more, or empty for none.');
+      setLocalProblem({ field: 'rateLimitPerSecond', message: 'The rate limit must be a whole number of requests a second, 1 or more, or empty for none.' });
       return;
     }
     setLocalProblem(null);
@@ -82,15 +99,17 @@ export function WebhookForm({
       rateLimitPerSecond: rate,
       active,
       headers: replaceHeaders ? headers.filter((header) => header.name.trim() !== '').map((header) => ({ name: header.name.trim(), value: header.value })) : null,
+      transform: transform.trim() === '' ? null : transform,
     });
   };
 
-  const allEvents = events.has('*');
+  const elsewhere = shown && !(shown.field && FORM_FIELDS.includes(shown.field));
   return (
-    <form className="form" onSubmit={submit} noValidate aria-describedby={problem || localProblem ? `${id}-problem` : undefined}>
+    <form className="form" onSubmit={submit} noValidate aria-describedby={elsewhere ? `${id}-problem` : undefined}>
       <div className="field">
         <label htmlFor={`${id}-name`}>Name</label>
-        <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} aria-invalid={invalid('name')} />
+        <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} aria-invalid={invalid('name')} aria-describedby={describedBy('name')} />
+        <FieldProblem problem={shown} fields={['name']} id={`${id}-name-problem`} />
       </div>
       <div className="field">
         <label htmlFor={`${id}-url`}>Endpoint URL</label>
@@ -103,70 +122,31 @@ export function WebhookForm({
           required
           placeholder="https://example.com/webhooks/hookstream"
           aria-invalid={invalid('url')}
-          aria-describedby={`${id}-url-hint`}
+          aria-describedby={describedBy('url', `${id}-url-hint`)}
         />
+        <FieldProblem problem={shown} fields={['url']} id={`${id}-url-problem`} />
         <p id={`${id}-url-hint`} className="hint">
           Hookstream sends each event here as a signed HTTP request (Standard Webhooks headers).
         </p>
       </div>
       <div className="field">
         <label htmlFor={`${id}-description`}>Description (optional)</label>
-        <textarea id={`${id}-description`} value={description} onChange={(e) => setDescription(e.target.value)} rows={2} maxLength={1000} aria-invalid={invalid('description')} />
+        <textarea id={`${id}-description`} value={description} onChange={(e) => setDescription(e.target.value)} rows={2} maxLength={1000} aria-invalid={invalid('description')} aria-describedby={describedBy('description')} />
+        <FieldProblem problem={shown} fields={['description']} id={`${id}-description-problem`} />
       </div>
 
-      <fieldset className="events" aria-invalid={invalid('events')}>
-        <legend>Events</legend>
-        {catalog.error && <ErrorMessage error={catalog.error} what="the event types" />}
-        {catalog.loading && !catalog.data && <Loading what="event types" />}
-        <div className="check">
-          <input id={`${id}-all`} type="checkbox" checked={allEvents} onChange={(e) => toggle('*', e.target.checked)} />
-          <label htmlFor={`${id}-all`}>
-            All events <code>*</code>
-          </label>
-        </div>
-        {categories.map(([category, types]) => {
-          const wildcard = `${category}.*`;
-          const wholeCategory = allEvents || events.has(wildcard);
-          return (
-            <fieldset key={category} className="event-category" disabled={allEvents}>
-              <legend>{category}</legend>
-              <div className="check">
-                <input id={`${id}-${category}`} type="checkbox" checked={events.has(wildcard)} onChange={(e) => toggle(wildcard, e.target.checked)} />
-                <label htmlFor={`${id}-${category}`}>
-                  Every {category} event <code>{wildcard}</code>
-                </label>
-              </div>
-              <ul className="event-list">
-                {types.map((type) => (
-                  <li key={type.name} className="check">
-                    <input
-                      id={`${id}-${type.name}`}
-                      type="checkbox"
-                      checked={wholeCategory || events.has(type.name)}
-                      disabled={wholeCategory}
-                      onChange={(e) => toggle(type.name, e.target.checked)}
-                      aria-describedby={`${id}-${type.name}-description`}
-                    />
-                    <label htmlFor={`${id}-${type.name}`}>{type.name}</label>
-                    <span id={`${id}-${type.name}-description`} className="hint">
-                      {type.description}
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            </fieldset>
-          );
-        })}
-        {/* Patterns the catalog does not list (e.g. from an older catalog) stay visible and removable. */}
-        {[...events]
-          .filter((pattern) => pattern !== '*' && !pattern.endsWith('.*') && catalog.data && !catalog.data.eventTypes.some((type) => type.name === pattern))
-          .map((pattern) => (
-            <div className="check" key={pattern}>
-              <input id={`${id}-other-${pattern}`} type="checkbox" checked onChange={() => toggle(pattern, false)} />
-              <label htmlFor={`${id}-other-${pattern}`}>{pattern}</label>
-            </div>
-          ))}
-      </fieldset>
+      {catalog.error && <ErrorMessage error={catalog.error} what="the event types" />}
+      {catalog.loading && !catalog.data && <Loading what="event types" />}
+      {catalog.data && (
+        <EventPicker
+          types={types}
+          events={events}
+          onToggle={toggle}
+          invalid={invalid('events') === true}
+          describedBy={describedBy('events')}
+        />
+      )}
+      <FieldProblem problem={shown} fields={['events']} id={`${id}-events-problem`} />
 
       <div className="field-row">
         <div className="field">
@@ -181,7 +161,18 @@ export function WebhookForm({
         </div>
         <div className="field">
           <label htmlFor={`${id}-rate`}>Rate limit, requests a second (optional)</label>
-          <input id={`${id}-rate`} type="number" min={1} step={1} inputMode="numeric" value={rateLimit} onChange={(e) => setRateLimit(e.target.value)} aria-invalid={invalid('rateLimitPerSecond')} />
+          <input
+            id={`${id}-rate`}
+            type="number"
+            min={1}
+            step={1}
+            inputMode="numeric"
+            value={rateLimit}
+            onChange={(e) => setRateLimit(e.target.value)}
+            aria-invalid={invalid('rateLimitPerSecond')}
+            aria-describedby={describedBy('rateLimitPerSecond')}
+          />
+          <FieldProblem problem={shown} fields={['rateLimitPerSecond']} id={`${id}-rateLimitPerSecond-problem`} />
         </div>
       </div>
       <div className="check">
@@ -198,8 +189,11 @@ export function WebhookForm({
         </div>
       )}
 
-      <fieldset aria-invalid={invalid('headers')}>
+      {catalog.data && <TransformEditor transform={transform} onChange={setTransform} types={previewTypes} problem={shown} />}
+
+      <fieldset aria-invalid={invalid('headers')} aria-describedby={describedBy('headers')}>
         <legend>Custom headers</legend>
+        <FieldProblem problem={shown} fields={['headers']} id={`${id}-headers-problem`} />
         {initial !== null && (
           <>
             <p className="hint">
@@ -217,13 +211,8 @@ export function WebhookForm({
       </fieldset>
 
       <div id={`${id}-problem`} aria-live="assertive">
-        {localProblem && <p className="message message-error">{localProblem}</p>}
-        {problem && (
-          <p className="message message-error">
-            {problem.message}
-            {problem.field ? ` (field: ${problem.field})` : ''}
-          </p>
-        )}
+        {elsewhere && <p className="message message-error">{shown.message}</p>}
+        {shown && !elsewhere && <p className="message message-error">The webhook was not saved: see the highlighted field above.</p>}
       </div>
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Saving…' : submitLabel}
@@ -257,10 +246,4 @@ function HeadersEditor({ headers, onChange, idPrefix }: { headers: HeaderInput[]
       </button>
     </div>
   );
-}
-
-function groupByCategory(types: readonly EventType[]): [string, EventType[]][] {
-  const groups = new Map<string, EventType[]>();
-  for (const type of types) groups.set(type.category, [...(groups.get(type.category) ?? []), type]);
-  return [...groups];
 }

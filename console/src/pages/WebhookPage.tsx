@@ -102,6 +102,7 @@ function WebhookDetails({ webhook, secret, onSecret, refresh }: { webhook: Webho
           httpMethod: values.httpMethod,
           sendData: values.sendData,
           rateLimitPerSecond: values.rateLimitPerSecond,
+          transform: values.transform,
           ...(values.headers ? { headers: values.headers } : {}),
         },
       });
