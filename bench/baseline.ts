@@ -8,7 +8,7 @@ import { Pool } from 'undici';
 import { newId } from '../src/db/ids.js';
 import { buildWebhookHeaders, generateWebhookSecret } from '../src/domain/signature.js';
 import { buildWebhookBody } from '../src/domain/webhook-body.js';
-import { USER_AGENT } from '../src/delivery/send.js';
+import { USER_AGENT } from '../src/delivery/channels/http.js';
 import { nowMs, waitUntil } from './clock.js';
 import { cpuShare, type CpuSample, type CpuShare } from './proc.js';
 import { bookingData } from './graphql-client.js';
