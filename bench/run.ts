@@ -43,11 +43,11 @@ const SIZES = args.quick
 const CAPS_MS = args.quick
   ? {
       baseline: 4_000, warmup: 2_000, publish: 6_000, drain: 3_000, peerPublish: 4_000, peerDrain: 3_000, batchDrain: 5_000, batchSettle: 3_000,
-      latencyDrain: 3_000, fanoutWait: 2_000, retryPublish: 3_000, firstAttempts: 3_000, settle: 6_000,
+      latencyDrain: 3_000, highRateDrain: 3_000, fanoutWait: 2_000, retryPublish: 3_000, firstAttempts: 3_000, settle: 6_000,
     }
   : {
-      baseline: 60_000, warmup: 20_000, publish: 120_000, drain: 60_000, peerPublish: 60_000, peerDrain: 30_000, batchDrain: 60_000, batchSettle: 30_000,
-      latencyDrain: 30_000, fanoutWait: 15_000, retryPublish: 60_000, firstAttempts: 60_000, settle: 60_000,
+      baseline: 60_000, warmup: 20_000, publish: 120_000, drain: 60_000, peerPublish: 45_000, peerDrain: 20_000, batchDrain: 45_000, batchSettle: 20_000,
+      latencyDrain: 30_000, highRateDrain: 15_000, fanoutWait: 15_000, retryPublish: 60_000, firstAttempts: 60_000, settle: 60_000,
     };
 const PUBLISH_CONCURRENCY = 32;
 /** `publishEvents` calls in flight in (1b): a bulk importer's handful, 800 events in flight at 100 per call. */
@@ -312,7 +312,7 @@ async function main() {
     keyPrefix: 's2c-',
     rate: HIGH_LATENCY_RATE,
     seconds: SIZES.highRateSeconds,
-    drainCapMs: CAPS_MS.latencyDrain,
+    drainCapMs: CAPS_MS.highRateDrain,
     sampleCpu: sample(service, [retryService]),
   });
   const highRateLoop = await receiver.takeLoopDelay();
