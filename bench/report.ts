@@ -141,7 +141,7 @@ export function printReport(report: Report): void {
   for (const kind of ['pgboss', 'graphile'] as const) {
     const peer = peers[kind];
     const name = kind === 'pgboss' ? 'P pg-boss' : 'P graphile';
-    row(name, `delivered/s, ${peer.events} jobs, send/addJob × 1, 50 in flight${capNote(peer)}`, fixed(peer.perSecond));
+    row(name, `delivered/s, ${peer.events} jobs, one ${kind === 'pgboss' ? 'send' : 'addJob'} each, 50 in flight${capNote(peer)}`, fixed(peer.perSecond));
     row('', 'received 2xx / jobs; duplicate requests', `${peer.received} / ${peer.events}; ${peer.duplicates}`);
     row('', 'publish call p50 / p99 (32 in flight), ms', `${fixed(peer.publishP50Ms)} / ${fixed(peer.publishP99Ms)}`);
     if (peer.statements) {
