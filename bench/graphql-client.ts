@@ -1,10 +1,15 @@
 // The publisher: GraphQL over HTTP POST to /graphql with keep-alive connections (an undici Pool), as the platform's
-// backend would call it. Only what the bench needs: create webhooks and publish events.
+// backend would call it. Only what the bench needs: create webhooks and publish events, one per call or in batches.
 import { Pool } from 'undici';
 import { nowMs } from './clock.js';
 
 const PUBLISH = `mutation BenchPublish($input: PublishEventInput!) {
   publishEvent(input: $input) { event { id } deliveryCount }
+}`;
+
+// All or nothing, ≤ 100 per call (CONTRACT.md); results in input order.
+const PUBLISH_MANY = `mutation BenchPublishMany($inputs: [PublishEventInput!]!) {
+  publishEvents(inputs: $inputs) { results { event { id } deliveryCount duplicate } }
 }`;
 
 const CREATE_WEBHOOK = `mutation BenchCreateWebhook($input: CreateWebhookInput!) {
@@ -13,8 +18,12 @@ const CREATE_WEBHOOK = `mutation BenchCreateWebhook($input: CreateWebhookInput!)
 
 export type Published = { eventId: string; deliveryCount: number; startedAt: number; finishedAt: number };
 
+export type PublishOptions = { type?: string; signal?: AbortSignal };
+
 export type GraphqlClient = {
-  publish(data: Record<string, unknown>, type?: string): Promise<Published>;
+  publish(data: Record<string, unknown>, options?: PublishOptions): Promise<Published>;
+  /** One `publishEvents` call for all of them; resolves with their delivery counts, in order. */
+  publishMany(data: readonly Record<string, unknown>[], options?: PublishOptions): Promise<{ deliveryCounts: number[]; startedAt: number; finishedAt: number }>;
   createWebhook(input: { name: string; url: string; events: string[] }): Promise<{ id: string; secret: string }>;
   close(): Promise<void>;
 };
@@ -23,8 +32,8 @@ export function createGraphqlClient(serviceUrl: string, apiKey: string, connecti
   const pool = new Pool(serviceUrl, { connections, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${apiKey}` };
 
-  async function execute<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const response = await pool.request({ path: '/graphql', method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  async function execute<T>(query: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+    const response = await pool.request({ path: '/graphql', method: 'POST', headers, body: JSON.stringify({ query, variables }), ...(signal ? { signal } : {}) });
     const text = await response.body.text();
     let json: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
     try {
@@ -39,10 +48,17 @@ export function createGraphqlClient(serviceUrl: string, apiKey: string, connecti
   }
 
   return {
-    async publish(data, type = 'bookings.created') {
+    async publish(data, { type = 'bookings.created', signal } = {}) {
       const startedAt = nowMs();
-      const result = await execute<{ publishEvent: { event: { id: string }; deliveryCount: number } }>(PUBLISH, { input: { type, data } });
+      const result = await execute<{ publishEvent: { event: { id: string }; deliveryCount: number } }>(PUBLISH, { input: { type, data } }, signal);
       return { eventId: result.publishEvent.event.id, deliveryCount: result.publishEvent.deliveryCount, startedAt, finishedAt: nowMs() };
+    },
+    async publishMany(data, { type = 'bookings.created', signal } = {}) {
+      const startedAt = nowMs();
+      const inputs = data.map((item) => ({ type, data: item }));
+      const result = await execute<{ publishEvents: { results: { deliveryCount: number }[] } }>(PUBLISH_MANY, { inputs }, signal);
+      if (result.publishEvents.results.length !== inputs.length) throw new Error(`publishEvents answered ${result.publishEvents.results.length} results for ${inputs.length} inputs`);
+      return { deliveryCounts: result.publishEvents.results.map((item) => item.deliveryCount), startedAt, finishedAt: nowMs() };
     },
     async createWebhook(input) {
       const result = await execute<{ createWebhook: { webhook: { id: string }; secret: string } }>(CREATE_WEBHOOK, { input });

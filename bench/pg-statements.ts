@@ -1,11 +1,16 @@
 // Statements the service sent PostgreSQL during a scenario (pg_stat_statements), per delivery: on a 2-core machine
 // each one is a round trip (a socket write, a backend woken, a context switch), so their count prices the design.
-// Needs `shared_preload_libraries=pg_stat_statements`: the embedded cluster gets it with --statements or --profile.
+// Needs `shared_preload_libraries=pg_stat_statements`: the embedded cluster gets it in full runs, with --statements or
+// --profile. PostgreSQL's own foreign-key checks (`SELECT 1 FROM ONLY … FOR KEY SHARE OF x`, run inside an INSERT)
+// show up in pg_stat_statements as statements of their own; they are no round trip, so they are counted apart.
 import pg from 'pg';
 
 export type StatementSummary = {
+  /** Statements the clients sent (foreign-key checks left out). */
   calls: number;
   commits: number;
+  /** Foreign-key checks PostgreSQL ran inside those statements. */
+  foreignKeyChecks: number;
   top: { calls: number; meanMs: number; query: string }[];
 };
 
@@ -26,8 +31,9 @@ export async function startStatementCounter(databaseUrl: string): Promise<{ stop
   return {
     async stop() {
       // Our own sampling (pg-waits.ts, this file) is left out: it is the bench's, not the service's.
-      const { rows } = await client.query<{ calls: string; mean_ms: number; query: string }>(
-        `select calls, mean_exec_time as mean_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as query
+      const { rows } = await client.query<{ calls: string; mean_ms: number; query: string; fk_check: boolean }>(
+        `select calls, mean_exec_time as mean_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as query,
+                query ~ '^SELECT \\S+ FROM ONLY .* FOR KEY SHARE OF x' as fk_check
            from pg_stat_statements
           where dbid = (select oid from pg_database where datname = current_database())
             and query not ilike '%pg_stat_activity%' and query not ilike '%pg_stat_statements%' and query not ilike '%pg_stat_database%'
@@ -35,8 +41,10 @@ export async function startStatementCounter(databaseUrl: string): Promise<{ stop
       );
       const commits = (await commitsNow()) - commitsBefore;
       await client.end().catch(() => {});
-      const top = rows.map((row) => ({ calls: Number(row.calls), meanMs: row.mean_ms, query: row.query }));
-      return { calls: top.reduce((sum, row) => sum + row.calls, 0), commits, top: top.slice(0, 20) };
+      const all = rows.map((row) => ({ calls: Number(row.calls), meanMs: row.mean_ms, query: row.query, foreignKeyCheck: row.fk_check }));
+      const top = all.filter((row) => !row.foreignKeyCheck).map(({ foreignKeyCheck: _, ...row }) => row);
+      const foreignKeyChecks = all.filter((row) => row.foreignKeyCheck).reduce((sum, row) => sum + row.calls, 0);
+      return { calls: top.reduce((sum, row) => sum + row.calls, 0), commits, foreignKeyChecks, top: top.slice(0, 20) };
     },
   };
 }

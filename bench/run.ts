@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [-- --receiver=child|inproc] [-- --profile]`: the service against loopback receivers,
-// beside a raw baseline of the same work. Progress goes to stderr; stdout gets the table and, last, one JSON line.
+// `npm run bench [-- --quick] [-- --receiver=child|inproc] [-- --profile] [-- --statements]`: the service against
+// loopback receivers, beside a raw baseline of the same work and two peers (pg-boss, graphile-worker) doing it too.
+// Progress goes to stderr; stdout gets the table and, last, one JSON line.
 // See bench/README.md for what each scenario measures and why.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,11 +10,13 @@ import { parseArgs } from 'node:util';
 import { BASELINE_CONCURRENCY, runBaseline } from './baseline.js';
 import { nowMs, sleep, waitUntil } from './clock.js';
 import { countDeliveries, createAccounts, findPostmasterPid, openBenchCluster } from './cluster.js';
-import { createGraphqlClient, type GraphqlClient } from './graphql-client.js';
+import { bookingData, createGraphqlClient, type GraphqlClient } from './graphql-client.js';
+import { newPeerJob, PEER_CONCURRENCY, type PeerKind } from './peer-delivery.js';
+import { openPeerPublisher, PEER_NAMES, startPeerWorker, type PeerWorker } from './peers.js';
 import { startStatementCounter, type StatementSummary } from './pg-statements.js';
 import { startWaitSampler, type WaitSummary } from './pg-waits.js';
 import { readMemory, sampleCpu, startClusterCpuTracker } from './proc.js';
-import { printReport, summarise, type Report } from './report.js';
+import { printReport, summarise, type PeerResult, type Report } from './report.js';
 import { startReceiver, type ReceiverMode } from './receiver.js';
 import { runFanout, runLatency, runRetries, runSustained } from './scenarios.js';
 import { REPO_ROOT, startService, type Service } from './service.js';
@@ -26,20 +29,33 @@ const { values: args } = parseArgs({
     statements: { type: 'boolean', default: false },
   },
 });
-// Statement counts per delivery (pg_stat_statements) come with profiling: both are for reading, not for the figures.
-const countStatements = args.statements || args.profile;
+// Statement counts per delivery (pg_stat_statements) in every full run (its cost is small, see cluster.ts), and with
+// --statements or --profile; --quick leaves it off unless asked.
+const countStatements = !args.quick || args.statements || args.profile;
 if (args.receiver !== 'child' && args.receiver !== 'inproc') throw new Error('--receiver must be child or inproc');
 const receiverMode = args.receiver as ReceiverMode;
 
-// Sizes from issue 6, and caps so that a slow service shortens a run instead of stretching it (--quick < 60 s).
+// Sizes from issues 6 and 12, and caps so that a slow service shortens a run instead of stretching it (--quick < 90 s,
+// a full run < 8 minutes). The batched scenario and the peers deliver as many as (1).
 const SIZES = args.quick
-  ? { sustained: 3_000, warmup: 300, latencySeconds: 5, lowRateSeconds: 0, retries: 1_000, retryWarmup: 50, baseline: 3_000, baselineWarmup: 300 }
-  : { sustained: 20_000, warmup: 1_000, latencySeconds: 20, lowRateSeconds: 10, retries: 10_000, retryWarmup: 300, baseline: 20_000, baselineWarmup: 1_000 };
+  ? { sustained: 3_000, warmup: 300, latencySeconds: 5, lowRateSeconds: 0, highRateSeconds: 5, retries: 1_000, retryWarmup: 50, baseline: 3_000, baselineWarmup: 300 }
+  : { sustained: 20_000, warmup: 1_000, latencySeconds: 20, lowRateSeconds: 10, highRateSeconds: 20, retries: 10_000, retryWarmup: 300, baseline: 20_000, baselineWarmup: 1_000 };
 const CAPS_MS = args.quick
-  ? { baseline: 4_000, warmup: 2_000, publish: 6_000, drain: 3_000, latencyDrain: 3_000, fanoutWait: 2_000, retryPublish: 3_000, firstAttempts: 3_000, settle: 6_000 }
-  : { baseline: 60_000, warmup: 20_000, publish: 120_000, drain: 60_000, latencyDrain: 30_000, fanoutWait: 15_000, retryPublish: 60_000, firstAttempts: 60_000, settle: 60_000 };
+  ? {
+      baseline: 4_000, warmup: 2_000, publish: 6_000, drain: 3_000, peerPublish: 4_000, peerDrain: 3_000, batchDrain: 5_000, batchSettle: 3_000,
+      latencyDrain: 3_000, highRateDrain: 3_000, fanoutWait: 2_000, retryPublish: 3_000, firstAttempts: 3_000, settle: 6_000,
+    }
+  : {
+      baseline: 60_000, warmup: 20_000, publish: 120_000, drain: 60_000, peerPublish: 45_000, peerDrain: 20_000, batchDrain: 45_000, batchSettle: 20_000,
+      latencyDrain: 30_000, highRateDrain: 15_000, fanoutWait: 15_000, retryPublish: 60_000, firstAttempts: 60_000, settle: 60_000,
+    };
 const PUBLISH_CONCURRENCY = 32;
+/** `publishEvents` calls in flight in (1b): a bulk importer's handful, 800 events in flight at 100 per call. */
+const BATCH_CONCURRENCY = 8;
+const BATCH_SIZE = 100;
 const LATENCY_RATE = 200;
+/** Latency under load (issue 12): the same open loop at five times (2)'s rate. */
+const HIGH_LATENCY_RATE = 1_000;
 /** A second, unloaded latency run (full runs only): what a delivery costs when nothing queues in front of it. */
 const LOW_LATENCY_RATE = 50;
 const FANOUT_WEBHOOKS = 100;
@@ -86,10 +102,17 @@ async function main() {
   cleanups.push(() => receiver.close());
   // Two databases: the default service's (scenarios 1–3, 5, baseline) and the short-retry service's (4), so that
   // neither's workers take the other's jobs.
-  const [mainUrl, retryUrl] = await Promise.all([cluster.createDatabase('main'), cluster.createDatabase('retry')]);
+  // The peers get a database each, with nothing of Hookstream's in it.
+  const [mainUrl, retryUrl, pgbossUrl, graphileUrl] = await Promise.all([
+    cluster.createDatabase('main'),
+    cluster.createDatabase('retry'),
+    cluster.createDatabase('pgboss', { migrate: false }),
+    cluster.createDatabase('graphile', { migrate: false }),
+  ]);
+  const peerUrls: Record<PeerKind, string> = { pgboss: pgbossUrl, graphile: graphileUrl };
   const postgresCpu = startClusterCpuTracker(await findPostmasterPid(mainUrl));
   cleanups.push(async () => postgresCpu.stop());
-  const [sustainedAccount, latencyAccount, fanoutAccount] = await createAccounts(mainUrl, ['bench sustained', 'bench latency', 'bench fan-out']);
+  const [sustainedAccount, latencyAccount, fanoutAccount, batchAccount] = await createAccounts(mainUrl, ['bench sustained', 'bench latency', 'bench fan-out', 'bench batched']);
   const [retryAccount] = await createAccounts(retryUrl, ['bench retries']);
   log(`bench: PostgreSQL ${cluster.embedded ? 'embedded (started here; durability defaults)' : 'from DATABASE_URL'} ready after ${((nowMs() - wallStart) / 1000).toFixed(1)} s`);
 
@@ -97,7 +120,11 @@ async function main() {
   // One directory per profiled run: --cpu-prof writes a file per thread (the main one, and tsx's module-hooks worker).
   const profileDir = join(PROFILE_DIR, `service-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (args.profile) mkdirSync(profileDir, { recursive: true });
-  const [service, retryService] = await Promise.all([
+  // The peers' worker processes prepare (migrate, create their queues) meanwhile; each starts working only for its run.
+  const peerPaths: Record<PeerKind, string> = { pgboss: '/peer-pgboss', graphile: '/peer-graphile' };
+  const startPeer = (kind: PeerKind) =>
+    startPeerWorker(kind, { databaseUrl: peerUrls[kind], receiverPort: receiver.port, path: peerPaths[kind], log, onSpawn: (stop) => cleanups.push(stop) });
+  const [service, retryService, pgbossWorker, graphileWorker] = await Promise.all([
     startService({
       databaseUrl: mainUrl,
       dataDir: join(workDir, 'service-data'),
@@ -114,10 +141,14 @@ async function main() {
       env: { RETRY_SCHEDULE, DISABLE_AFTER_FAILURES: '1000000' },
       onSpawn: (stop) => cleanups.push(stop),
     }),
+    startPeer('pgboss'),
+    startPeer('graphile'),
   ]);
-  log(`bench: services ready (pids ${service.pid}, ${retryService.pid}) after ${((nowMs() - wallStart) / 1000).toFixed(1)} s`);
-  const sample = (measured: Service | null, others: Service[]) => () =>
+  log(`bench: services ready (pids ${service.pid}, ${retryService.pid}; peers ${pgbossWorker.pid}, ${graphileWorker.pid}) after ${((nowMs() - wallStart) / 1000).toFixed(1)} s`);
+  /** CPU of the measured process (a service, a peer's worker) apart from the other, idle ones of the run. */
+  const sample = (measured: { pid: number } | null, others: { pid: number }[]) => () =>
     sampleCpu({ service: measured?.pid ?? null, otherServices: others.map((other) => other.pid), receiver: receiver.pid, postgres: postgresCpu }, nowMs());
+  const peerWorkers: Record<PeerKind, PeerWorker> = { pgboss: pgbossWorker, graphile: graphileWorker };
 
   const clients: GraphqlClient[] = [];
   const clientFor = (apiKey: string, connections: number, url: string) => {
@@ -140,20 +171,56 @@ async function main() {
     deliveries: SIZES.baseline,
     warmup: SIZES.baselineWarmup,
     capMs: CAPS_MS.baseline,
-    sampleCpu: sample(null, [service, retryService]),
+    sampleCpu: sample(null, [service, retryService, pgbossWorker, graphileWorker]),
   });
   const receiverLoop = { baseline: await receiver.takeLoopDelay(), sustained: await receiver.takeLoopDelay(), latency: await receiver.takeLoopDelay() };
   log(`  baseline: ${baseline.perSecond.toFixed(0)}/s`);
 
+  // ---- the peers: the same deliveries through pg-boss and graphile-worker, one job each ----
+  const peers = {} as Record<PeerKind, PeerResult>;
+  for (const kind of ['pgboss', 'graphile'] as const) {
+    const name = PEER_NAMES[kind];
+    log(`bench: peer ${name}, ${SIZES.sustained} deliveries, ${PUBLISH_CONCURRENCY} publishers, ${PEER_CONCURRENCY} in flight`);
+    const worker = peerWorkers[kind];
+    await worker.start();
+    const publisher = await openPeerPublisher(kind, peerUrls[kind], PUBLISH_CONCURRENCY);
+    const counter = countStatementsAround(peerUrls[kind]);
+    try {
+      const result = await runSustained({
+        label: name,
+        publish: ([key]) => publisher.publish(newPeerJob(bookingData(key!))),
+        receiver,
+        path: peerPaths[kind],
+        keyPrefix: `${kind}-`,
+        events: SIZES.sustained,
+        warmup: SIZES.warmup,
+        concurrency: PUBLISH_CONCURRENCY,
+        warmupCapMs: CAPS_MS.warmup,
+        publishCapMs: CAPS_MS.peerPublish,
+        drainCapMs: CAPS_MS.peerDrain,
+        sampleCpu: sample(worker, [service, retryService, ...Object.values(peerWorkers).filter((other) => other !== worker)]),
+        onMeasure: counter,
+        log,
+      });
+      peers[kind] = { ...result, statements: counter.result(), errors: [...worker.errors] };
+    } finally {
+      await publisher.close();
+      await worker.stop();
+    }
+    log(`  ${name}: ${peers[kind].perSecond.toFixed(0)}/s`);
+  }
+
   log(`bench: (1) sustained, ${SIZES.sustained} events to 1 webhook, ${PUBLISH_CONCURRENCY} publishes in flight`);
+  await receiver.takeLoopDelay(); // from here: (1)'s
   let waits: WaitSummary | null = null;
   let waitSampler: Awaited<ReturnType<typeof startWaitSampler>> | null = null;
-  let statements: StatementSummary | null = null;
-  let statementCounter: Awaited<ReturnType<typeof startStatementCounter>> = null;
+  const sustainedStatements = countStatementsAround(mainUrl);
   const sustained = await runSustained({
-    client: sustainedClient,
+    label: '(1)',
+    publish: ([key]) => sustainedClient.publish(bookingData(key!)),
     receiver,
     path: '/s1',
+    keyPrefix: 's1-',
     events: SIZES.sustained,
     warmup: SIZES.warmup,
     concurrency: PUBLISH_CONCURRENCY,
@@ -163,16 +230,17 @@ async function main() {
     sampleCpu: sample(service, [retryService]),
     onMeasure: {
       async start() {
-        if (countStatements) statementCounter = await startStatementCounter(mainUrl);
+        await sustainedStatements.start();
         waitSampler = await startWaitSampler(mainUrl);
       },
       async stop() {
         waits = (await waitSampler?.stop()) ?? null;
-        statements = (await statementCounter?.stop()) ?? null;
+        await sustainedStatements.stop();
       },
     },
     log,
   });
+  const statements = sustainedStatements.result();
   receiverLoop.sustained = await receiver.takeLoopDelay();
   const sustainedStatuses = await countDeliveries(mainUrl, sustainedAccount!.accountId);
   log(`  (1) ${sustained.perSecond.toFixed(0)}/s; deliveries in the database: ${JSON.stringify(sustainedStatuses)}`);
@@ -210,10 +278,50 @@ async function main() {
   const fanout = await runFanout({ client: fanoutClient, receiver, webhooks: FANOUT_WEBHOOKS, events: FANOUT_EVENTS, waitCapMs: CAPS_MS.fanoutWait, log });
   log(`  (3) publish ${fanout.publishMedianMs.toFixed(1)} ms, last arrival ${fanout.lastArrivalMedianMs.toFixed(1)} ms`);
 
-  // (5) resident memory of the service process at the end of its scenarios.
+  // (1b) after (2) and (3), so that a backlog it may leave behind (a slow service, the drain cap) disturbs only (2c).
+  log(`bench: (1b) batched, ${SIZES.sustained} events to 1 webhook, publishEvents with ${BATCH_SIZE} per call, ${BATCH_CONCURRENCY} calls in flight`);
+  const batchClient = clientFor(batchAccount!.apiKey, BATCH_CONCURRENCY, service.url);
+  await batchClient.createWebhook({ name: 'batched', url: receiver.urlOf('/s1b'), events: ['bookings.*'] });
+  const batchStatements = countStatementsAround(mainUrl);
+  const batched = await runSustained({
+    label: '(1b)',
+    publish: (keys) => batchClient.publishMany(keys.map((key) => bookingData(key))),
+    batchSize: BATCH_SIZE,
+    receiver,
+    path: '/s1b',
+    keyPrefix: 's1b-',
+    events: SIZES.sustained,
+    warmup: SIZES.warmup,
+    concurrency: BATCH_CONCURRENCY,
+    warmupCapMs: CAPS_MS.warmup,
+    publishCapMs: CAPS_MS.publish,
+    drainCapMs: CAPS_MS.batchDrain,
+    sampleCpu: sample(service, [retryService]),
+    onMeasure: batchStatements,
+    log,
+  });
+  const batchedLeft = await settleDeliveries(() => countDeliveries(mainUrl, batchAccount!.accountId), CAPS_MS.batchSettle);
+  log(`  (1b) ${batched.perSecond.toFixed(0)}/s${batchedLeft ? `; ${batchedLeft} deliveries still pending after the settle cap` : ''}`);
+
+  log(`bench: (2c) latency, ${HIGH_LATENCY_RATE}/s for ${SIZES.highRateSeconds} s`);
+  await receiver.takeLoopDelay();
+  const highRateLatency = await runLatency({
+    client: latencyClient,
+    receiver,
+    path: '/s2',
+    keyPrefix: 's2c-',
+    rate: HIGH_LATENCY_RATE,
+    seconds: SIZES.highRateSeconds,
+    drainCapMs: CAPS_MS.highRateDrain,
+    sampleCpu: sample(service, [retryService]),
+  });
+  const highRateLoop = await receiver.takeLoopDelay();
+  log(`  (2c) p50 ${highRateLatency.p50Ms.toFixed(2)} ms, p99 ${highRateLatency.p99Ms.toFixed(2)} ms`);
+
+  // (5) resident memory of the service process at the end of its scenarios (VmHWM: its peak over all of them).
   const memory = readMemory(service.pid) ?? { rssMb: Number.NaN, peakRssMb: Number.NaN };
   await service.stop();
-  if (args.profile) writeProfileWindows(profileDir, service, { s1: sustained, s2: latency, s3: fanout });
+  if (args.profile) writeProfileWindows(profileDir, service, { s1: sustained, s2: latency, s3: fanout, s1b: batched, s2c: highRateLatency });
 
   // ---- (4) a receiver failing every other request, against the service with a short retry schedule ----
   const retryClient = clientFor(retryAccount!.apiKey, PUBLISH_CONCURRENCY, retryService.url);
@@ -249,12 +357,17 @@ async function main() {
     sustainedStatuses,
     waits,
     statements,
+    batched,
+    batchedLeft,
+    batchStatements: batchStatements.result(),
+    peers,
     latency,
     lowRateLatency,
+    highRateLatency,
     fanout,
     retries,
     baseline,
-    receiverLoop,
+    receiverLoop: { ...receiverLoop, highRate: highRateLoop },
     memory,
     retryServiceMemory,
     wallSeconds: (nowMs() - wallStart) / 1000,
@@ -263,6 +376,35 @@ async function main() {
   };
   printReport(report);
   console.log(JSON.stringify(summarise(report)));
+}
+
+/**
+ * pg_stat_statements around a measured part, for one database (the service's or a peer's): a no-op returning null
+ * when statements are not counted in this run or the server has not preloaded the extension.
+ */
+function countStatementsAround(databaseUrl: string) {
+  let counter: Awaited<ReturnType<typeof startStatementCounter>> = null;
+  let summary: StatementSummary | null = null;
+  return {
+    async start() {
+      if (countStatements) counter = await startStatementCounter(databaseUrl);
+    },
+    async stop() {
+      summary = (await counter?.stop()) ?? null;
+    },
+    result: () => summary,
+  };
+}
+
+/** Waits (at most `capMs`) until none of an account's deliveries is PENDING or RETRYING; how many still are. */
+async function settleDeliveries(countStatuses: () => Promise<Record<string, number>>, capMs: number): Promise<number> {
+  const deadline = nowMs() + capMs;
+  for (;;) {
+    const statuses = await countStatuses();
+    const left = (statuses['PENDING'] ?? 0) + (statuses['RETRYING'] ?? 0);
+    if (left === 0 || nowMs() > deadline) return left;
+    await sleep(250);
+  }
 }
 
 /** Scenario windows in µs of the monotonic clock, the clock of the profile's own timestamps (profile-summary.ts). */

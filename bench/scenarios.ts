@@ -1,5 +1,6 @@
 // The scenarios of issue 6, each against a running service and a loopback receiver. Every figure is measured from
 // the bench's side (publish calls) to the receiver's side (arrivals), on the shared monotonic clock of clock.ts.
+import { setMaxListeners } from 'node:events';
 import * as hdr from 'hdr-histogram-js';
 import { median, nowMs, percentile, sleep, waitUntil } from './clock.js';
 import { bookingData, type GraphqlClient } from './graphql-client.js';
@@ -11,23 +12,32 @@ export type SampleCpu = () => CpuSample;
 
 type PublishStats = { attempted: number; failures: number; firstError: string | null; durationsMs: number[] };
 
+/** Publishes the events of these keys in one call: one key for `publishEvent`, up to 100 for `publishEvents`. */
+export type PublishKeys = (keys: readonly string[]) => Promise<unknown>;
+
 /**
- * Publishes `count` events with `concurrency` calls in flight (closed loop: each caller publishes again at once).
- * Past `deadline` (nowMs) no new call starts: a slow service shortens the run instead of stretching it.
+ * Publishes `count` events, `batchSize` per call, with `concurrency` calls in flight (closed loop: each caller
+ * publishes again at once). Past `deadline` (nowMs) no new call starts: a slow service shortens the run instead of
+ * stretching it. Counts are of events; durations are of calls.
  */
-async function publishClosedLoop(client: GraphqlClient, count: number, concurrency: number, keyOf: (index: number) => string, deadline = Infinity): Promise<PublishStats> {
+export async function publishClosedLoop(
+  publish: PublishKeys,
+  options: { count: number; concurrency: number; keyOf: (index: number) => string; batchSize?: number; deadline?: number },
+): Promise<PublishStats> {
+  const { count, concurrency, keyOf, batchSize = 1, deadline = Infinity } = options;
   const stats: PublishStats = { attempted: 0, failures: 0, firstError: null, durationsMs: [] };
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < count && nowMs() < deadline) {
-        stats.attempted++;
-        const key = keyOf(next++);
+        const keys = Array.from({ length: Math.min(batchSize, count - next) }, () => keyOf(next++));
+        stats.attempted += keys.length;
+        const startedAt = nowMs();
         try {
-          const published = await client.publish(bookingData(key));
-          stats.durationsMs.push(published.finishedAt - published.startedAt);
+          await publish(keys);
+          stats.durationsMs.push(nowMs() - startedAt);
         } catch (error) {
-          stats.failures++;
+          stats.failures += keys.length;
           stats.firstError ??= (error as Error).message;
         }
       }
@@ -48,7 +58,7 @@ function perSecond(arrivals: Iterable<Arrival>, from: number, to: number) {
   return { min: Math.min(...full), median: median(full), max: Math.max(...full), series: buckets };
 }
 
-// ---- (1) sustained throughput ---------------------------------------------------------------------------------
+// ---- (1) sustained throughput; (1b) batched; the peers -----------------------------------------------------------
 
 export type SustainedResult = {
   events: number;
@@ -58,6 +68,7 @@ export type SustainedResult = {
   seconds: number;
   perSecond: number;
   publishSeconds: number;
+  /** Of publish calls (one event each, or `batchSize`). */
   publishP50Ms: number;
   publishP99Ms: number;
   publishFailures: number;
@@ -69,12 +80,24 @@ export type SustainedResult = {
   cpu: CpuShare;
 };
 
+/**
+ * N events through `publish` in a closed loop, measured from the first publish to the last arrival. The same for
+ * the service's `publishEvent` (1), its `publishEvents` (1b) and the peers (a pg-boss `send`, a graphile-worker
+ * `addJob`): only `publish` and `batchSize` differ.
+ */
 export async function runSustained(options: {
-  client: GraphqlClient;
+  /** "(1)", "(1b)", "pg-boss"…: for the progress lines. */
+  label: string;
+  publish: PublishKeys;
+  /** Events per publish call (1 unless batched). */
+  batchSize?: number;
   receiver: ReceiverHandle;
   path: string;
+  /** Keys of the measured events (`<prefix><i>`); the warm-up's are `warm-<i>` on the same path. */
+  keyPrefix: string;
   events: number;
   warmup: number;
+  /** Publish calls in flight. */
   concurrency: number;
   /** The unmeasured warm-up's own cap. */
   warmupCapMs: number;
@@ -86,20 +109,22 @@ export async function runSustained(options: {
   onMeasure?: { start(): Promise<void>; stop(): Promise<void> };
   log: Log;
 }): Promise<SustainedResult> {
-  const { client, receiver, path } = options;
+  const { receiver, path, keyPrefix, label } = options;
+  const loop = { concurrency: options.concurrency, batchSize: options.batchSize ?? 1 };
   // Warm-up: JIT, connection pools and the queue's first pages, not measured.
   const warm = new ArrivalTracker(receiver, (arrival) => arrival.path === path && arrival.key.startsWith('warm-'));
   const warmupDeadline = nowMs() + options.warmupCapMs;
-  const warmup = await publishClosedLoop(client, options.warmup, options.concurrency, (i) => `warm-${i}`, warmupDeadline);
-  await waitUntil(() => warm.sync().firstByDelivery.size >= warmup.attempted, Math.max(1_000, warmupDeadline - nowMs()));
+  const warmup = await publishClosedLoop(options.publish, { ...loop, count: options.warmup, keyOf: (i) => `warm-${i}`, deadline: warmupDeadline });
+  if (warmup.firstError) options.log(`  ${label} warm-up: ${warmup.failures} failed publishes, the first: ${warmup.firstError}`);
+  await waitUntil(() => warm.sync().firstByDelivery.size >= warmup.attempted - warmup.failures, Math.max(1_000, warmupDeadline - nowMs()));
   await sleep(300);
 
   await options.onMeasure?.start();
-  const tracker = new ArrivalTracker(receiver, (arrival) => arrival.path === path && arrival.key.startsWith('s1-'));
+  const tracker = new ArrivalTracker(receiver, (arrival) => arrival.path === path && arrival.key.startsWith(keyPrefix));
   const cpuBefore = options.sampleCpu();
   const startedAt = nowMs();
-  const publishing = publishClosedLoop(client, options.events, options.concurrency, (i) => `s1-${i}`, startedAt + options.publishCapMs);
-  const progress = setInterval(() => options.log(`  (1) ${tracker.sync().firstByDelivery.size}/${options.events} delivered`), 5_000);
+  const publishing = publishClosedLoop(options.publish, { ...loop, count: options.events, keyOf: (i) => `${keyPrefix}${i}`, deadline: startedAt + options.publishCapMs });
+  const progress = setInterval(() => options.log(`  ${label} ${tracker.sync().firstByDelivery.size}/${options.events} delivered`), 5_000);
   const publish = await publishing;
   const publishSeconds = (nowMs() - startedAt) / 1000;
   const expected = publish.attempted - publish.failures;
@@ -113,7 +138,7 @@ export async function runSustained(options: {
   const seconds = (finishedAt - startedAt) / 1000;
   return {
     events: options.events,
-    published: publish.attempted - publish.failures,
+    published: expected,
     received,
     seconds,
     // All N only if all arrived; otherwise what did arrive, so a stall shows as a low figure, not a high one.
@@ -140,6 +165,8 @@ export type LatencyResult = {
   received: number;
   /** Not arrived within the drain cap: counted in the percentiles at their age then (a lower bound). */
   missing: number;
+  /** Publish calls still unanswered when the drain cap ended (aborted; their events are among the missing). */
+  unanswered: number;
   achievedRate: number;
   p50Ms: number;
   p95Ms: number;
@@ -173,6 +200,10 @@ export async function runLatency(options: {
   const publishMs: number[] = [];
   const inFlight: Promise<void>[] = [];
   let publishFailures = 0;
+  // Calls still open when the drain cap ends are aborted (a service far below the rate would otherwise keep the
+  // run waiting for its backlog): their events count as missing, at their age then, like any event not arrived.
+  const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // one listener per open call, thousands at 1,000/s
 
   const cpuBefore = options.sampleCpu();
   // Open loop: event i is published at t0 + i/rate whatever happened to the others, so a slow service cannot slow
@@ -186,17 +217,24 @@ export async function runLatency(options: {
       const key = `${keyPrefix}${index++}`;
       sentAt.set(key, nowMs()); // just before the publish call
       inFlight.push(
-        client.publish(bookingData(key)).then(
+        client.publish(bookingData(key), { signal: abort.signal }).then(
           (published) => void publishMs.push(published.finishedAt - published.startedAt),
-          () => void (publishFailures++, sentAt.delete(key)),
+          () => {
+            if (abort.signal.aborted) return;
+            publishFailures++;
+            sentAt.delete(key);
+          },
         ),
       );
     }
   }
   const sendSeconds = (nowMs() - t0) / 1000;
   const drainDeadline = nowMs() + options.drainCapMs;
-  await Promise.all(inFlight);
+  await Promise.race([Promise.all(inFlight), sleep(options.drainCapMs)]);
   await waitUntil(() => tracker.sync().firstByKey.size >= sentAt.size, drainDeadline - nowMs());
+  const unanswered = inFlight.length - publishMs.length - publishFailures;
+  abort.abort();
+  await Promise.all(inFlight);
   const cpuAfter = options.sampleCpu();
   const endedAt = nowMs();
 
@@ -215,6 +253,7 @@ export async function runLatency(options: {
     sent: sentAt.size,
     received: sentAt.size - missing,
     missing,
+    unanswered,
     achievedRate: total / sendSeconds,
     p50Ms: ms(50),
     p95Ms: ms(95),
@@ -338,7 +377,12 @@ export async function runRetries(options: {
   const tracker = new ArrivalTracker(receiver, (arrival) => arrival.path === path);
   const cpuBefore = options.sampleCpu();
   const startedAt = nowMs();
-  const publish = await publishClosedLoop(client, options.events, options.concurrency, (i) => `s4-${i}`, startedAt + options.publishCapMs);
+  const publish = await publishClosedLoop(([key]) => client.publish(bookingData(key!)), {
+    count: options.events,
+    concurrency: options.concurrency,
+    keyOf: (i) => `s4-${i}`,
+    deadline: startedAt + options.publishCapMs,
+  });
   const expected = publish.attempted - publish.failures;
   await waitUntil(() => tracker.sync().firstByDelivery.size >= expected, options.firstAttemptCapMs);
   let lastFirstAttemptAt = startedAt;
