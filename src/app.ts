@@ -5,6 +5,7 @@ import type { Catalog } from './catalog/catalog.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import type { Config } from './config.js';
 import type { ServerDeps } from './context.js';
+import { createApiKeyLookup } from './db/account.js';
 import { connectDatabase, type Database } from './db/client.js';
 import { locateDatabase } from './db/locate-database.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -113,6 +114,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const services: Services = {
       lookupHost: (hostname) => lookup(hostname, { all: true, verbatim: true }),
       ...options.services,
+      findAccountByApiKey: createApiKeyLookup(db.pool),
       engine,
       pubSub,
       metrics,

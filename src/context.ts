@@ -7,7 +7,6 @@
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { AccountSummary } from './db/account.js';
-import { findAccountByApiKey } from './db/account.js';
 import { findLiveSessionByToken } from './db/portal-session.js';
 import { parseBearerToken } from './domain/api-key.js';
 import { ACCOUNT_SCOPE, isPortalToken, type AccessScope } from './domain/portal-session.js';
@@ -47,7 +46,7 @@ export async function authenticate(deps: ServerDeps, authorization: string | nul
     const session: SessionGrant = Object.freeze({ id: found.session.id, webhookIds, readOnly: found.session.readOnly, expiresAt: found.session.expiresAt });
     return { ...deps, account: found.account, session, scope: Object.freeze({ webhookIds, readOnly: session.readOnly, expiresAt: session.expiresAt }) };
   }
-  const account = await findAccountByApiKey(deps.db.pool, token);
+  const account = await deps.services.findAccountByApiKey(token);
   if (!account) throw refuse(deps, unauthenticated('The API key is not valid.'));
   return { ...deps, account, session: null, scope: ACCOUNT_SCOPE };
 }
