@@ -16,6 +16,9 @@ import type { FetchedJob } from '../queue/queue.js';
 import type { AttemptOutcome, DeliveryChannel } from './channels/channel.js';
 import type { Recorder, Recording } from './recorder.js';
 
+/** How long an attempt whose transform could not run waits before it is tried again. */
+const TRANSFORM_RETRY_MS = 2_000;
+
 export type WorkerDeps = {
   pool: pg.Pool;
   /** The channel a webhook URL is delivered through (HTTP, or e-mail for `mailto:`). */
@@ -63,7 +66,11 @@ export function createBatchRunner(deps: WorkerDeps) {
     // The webhook's transform rewrites the standard body once, before the first attempt; the result is what is signed
     // and sent, now and on every retry. A transform that fails sends nothing, and the delivery fails.
     const transformed = delivery.transform && !delivery.body_transformed ? await transformBody(deps.transforms, delivery.transform, delivery.body!) : null;
-    if (transformed && !transformed.ok) return transformFailure(job, delivery, startedAt, transformed.error);
+    if (transformed && !transformed.ok) {
+      // Not run at all (the same expression just overran on other data, or the process is stopping): later, not failed.
+      if (transformed.retryable) return { kind: 'requeue', job, next: { ...job.data, lane: 'later', runAt: new Date(Date.now() + TRANSFORM_RETRY_MS) } };
+      return transformFailure(job, delivery, startedAt, transformed.error);
+    }
     const body = transformed?.body ?? delivery.body!;
     const outcome = await deps.channelFor(delivery.url).send({
       deliveryId: publicId('Delivery', delivery.id),

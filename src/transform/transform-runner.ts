@@ -11,7 +11,10 @@
 //   again, and for a while it may use all processes but one, so that well-behaved transforms always have one.
 import { fork, type ChildProcess } from 'node:child_process';
 
-export type TransformResult = { ok: true; body: string } | { ok: false; error: string };
+export type TransformResult =
+  | { ok: true; body: string }
+  /** `retryable`: the transform was not run at all (shutting down; the same expression just overran): try later. */
+  | { ok: false; error: string; retryable?: boolean };
 
 export type TransformRunnerOptions = {
   /** Longest one evaluation may run (config.transformTimeoutMs). */
@@ -148,7 +151,7 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
     if (offenders.size > 1000) offenders.delete(offenders.keys().next().value!);
     for (let index = queue.length - 1; index >= 0; index--) {
       if (queue[index]!.expression === expression) {
-        queue.splice(index, 1)[0]!.resolve({ ok: false, error: `transform not run: the same transform just failed (${reason})` });
+        queue.splice(index, 1)[0]!.resolve({ ok: false, error: `transform not run: the same transform just failed (${reason})`, retryable: true });
       }
     }
   }
@@ -195,7 +198,7 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
 
   return {
     run(expression, input) {
-      if (closed) return Promise.resolve({ ok: false, error: 'transform not run: the service is shutting down' });
+      if (closed) return Promise.resolve({ ok: false, error: 'transform not run: the service is shutting down', retryable: true });
       return new Promise<TransformResult>((resolve) => {
         queue.push({ id: nextId++, expression, input, resolve });
         pump();
@@ -203,11 +206,11 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
     },
     async close() {
       closed = true;
-      for (const task of queue.splice(0)) task.resolve({ ok: false, error: 'transform not run: the service is shutting down' });
+      for (const task of queue.splice(0)) task.resolve({ ok: false, error: 'transform not run: the service is shutting down', retryable: true });
       await Promise.all(
         slots.map(async (slot) => {
           if (slot.timer) clearTimeout(slot.timer);
-          slot.task?.resolve({ ok: false, error: 'transform not run: the service is shutting down' });
+          slot.task?.resolve({ ok: false, error: 'transform not run: the service is shutting down', retryable: true });
           slot.task = null;
           const exited = new Promise((resolve) => (slot.child.exitCode !== null || slot.child.signalCode !== null ? resolve(null) : slot.child.once('exit', resolve)));
           slot.child.ref();

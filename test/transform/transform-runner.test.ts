@@ -145,8 +145,8 @@ describe('a pathological transform is bounded while other transforms keep being 
     const pending = own.run('($f := function($n) { $f($n + 1) }; $f(0))', {});
     const waiting = own.run('1', {});
     await own.close();
-    expect(await pending).toEqual({ ok: false, error: 'transform not run: the service is shutting down' });
-    expect(await waiting).toEqual({ ok: false, error: 'transform not run: the service is shutting down' });
-    expect(await own.run('1', {})).toEqual({ ok: false, error: 'transform not run: the service is shutting down' });
+    expect(await pending).toEqual({ ok: false, error: 'transform not run: the service is shutting down', retryable: true });
+    expect(await waiting).toEqual({ ok: false, error: 'transform not run: the service is shutting down', retryable: true });
+    expect(await own.run('1', {})).toEqual({ ok: false, error: 'transform not run: the service is shutting down', retryable: true });
   });
 });
