@@ -6,7 +6,7 @@ import { loadCatalog } from './catalog/load-catalog.js';
 import type { Config } from './config.js';
 import type { ServerDeps } from './context.js';
 import { createApiKeyLookup } from './db/account.js';
-import { connectDatabase, type Database } from './db/client.js';
+import { connectDatabase, connectWorkerPool, type Database } from './db/client.js';
 import { locateDatabase } from './db/locate-database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { DELIVERY_CHANNEL, parseChanges, startListener, WEBHOOK_CHANNEL, type DeliveryChange, type Listener, type WebhookChange } from './db/notifications.js';
@@ -63,8 +63,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const servesApi = config.role !== 'worker';
     const runsWorkers = config.role !== 'api';
 
-    const db = connectDatabase(located.url, { maxConnections: runsWorkers ? Math.min(60, config.workerConcurrency + 10) : 20 });
+    const db = connectDatabase(located.url, { maxConnections: 20 });
     cleanups.push(() => db.close());
+    const workerPool = runsWorkers ? connectWorkerPool(located.url, Math.min(40, config.workerConcurrency + 4)) : undefined;
+    if (workerPool) cleanups.push(() => workerPool.end());
 
     // Every role: an api process inserts attempt jobs, and the queues must exist before the first one does.
     const queue = await createPgBossQueue({
@@ -83,6 +85,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const metrics = createMetrics({ pool: db.pool, queueDepth: () => queue.depth() });
     const engine = createDeliveryEngine({
       pool: db.pool,
+      ...(workerPool ? { workerPool } : {}),
       queue,
       config,
       secretBox,

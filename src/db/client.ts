@@ -25,6 +25,21 @@ export function connectDatabase(databaseUrl: string, options: { maxConnections?:
   };
 }
 
+/**
+ * PostgreSQL's `synchronous_commit = off` for a session: its commits return before their WAL reaches the disk (it
+ * follows within wal_writer_delay). A crash can lose the last such commits, never tear them. Only for writes whose
+ * loss the engine repairs by itself: the worker's (a lost attempt record or job state means the job runs again, a
+ * duplicate request, which at-least-once allows). Publishing never uses it: once a publish answers, it is on disk.
+ */
+export const ASYNC_COMMIT_OPTIONS = '-c synchronous_commit=off';
+
+/** The worker side's pool: attempt records, job fetches and completions, committed without waiting for the disk. */
+export function connectWorkerPool(databaseUrl: string, maxConnections: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: maxConnections, options: ASYNC_COMMIT_OPTIONS });
+  pool.on('error', () => {});
+  return pool;
+}
+
 /** Runs `work` inside one transaction on one pooled connection: committed when it returns, rolled back if it throws. */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

@@ -27,7 +27,10 @@ export { DeliveryStateError };
 export type { PublishInput, PublishResult };
 
 export type DeliveryEngineDeps = {
+  /** Durable commits: publishing, manual actions, webhook changes. */
   pool: pg.Pool;
+  /** The worker side's writes (db/client.ts connectWorkerPool: commits that do not wait for the disk). */
+  workerPool?: pg.Pool;
   queue: DeliveryQueue;
   config: Config;
   secretBox: SecretBox;
@@ -96,9 +99,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
 
     async startWorkers() {
       const channels = createChannelSet(config, deps.channels);
-      const recorder = createRecorder({ pool, queue, disableAfterFailures: config.disableAfterFailures, log, wakeLocal });
+      const workerPool = deps.workerPool ?? pool;
+      const recorder = createRecorder({ pool: workerPool, queue, disableAfterFailures: config.disableAfterFailures, log, wakeLocal });
       const runBatch = createBatchRunner({
-        pool,
+        pool: workerPool,
         channelFor: channels.channelFor,
         policy: { retrySchedule: config.retrySchedule, disableAfterFailures: config.disableAfterFailures },
         timeoutMs: config.deliveryTimeoutMs,

@@ -8,6 +8,7 @@
 // each gets an index here that serves its fetch (pg-boss's own sorts every due row of a partition per fetch).
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
+import { ASYNC_COMMIT_OPTIONS } from '../db/client.js';
 import type { Queryable } from '../db/queryable.js';
 import type { DeliveryQueue, FetchedJob, Lane, NewJob, PeriodicTask } from './queue.js';
 
@@ -39,7 +40,10 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
     schedule: options.supervise,
     migrate: true,
     maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
-  });
+    // pg-boss's own connections fetch, complete and expire jobs: a commit lost in a crash only runs a job again.
+    // Jobs themselves are inserted on the caller's transaction (enqueue), durable as it is.
+    options: ASYNC_COMMIT_OPTIONS,
+  } as PgBoss.ConstructorOptions);
   boss.on('error', options.onError);
   await boss.start();
   try {
