@@ -7,6 +7,7 @@ import { createAccountRateLimitPlugin } from './account-rate-limit.js';
 import { authenticate, type Context, type ServerDeps } from './context.js';
 import { HookstreamError } from './errors.js';
 import { schema } from './schema/index.js';
+import { createStorableInputPlugin } from './storable-input.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -41,7 +42,13 @@ export function createHookstreamYoga(deps: ServerDeps): HookstreamYoga {
     // graphql-ws authenticates once at connection_init and hands its context in; HTTP and SSE authenticate here.
     context: (initial) =>
       (initial as { hookstreamContext?: Context }).hookstreamContext ?? authenticate(deps, initial.request.headers.get('authorization')),
-    plugins: [createArmorPlugin(), useContractCodesForValidation(deps.log), createAccountRateLimitPlugin(deps.config)],
+    plugins: [
+      createArmorPlugin(),
+      useContractCodesForValidation(deps.log),
+      // Before the rate limit: a refused input spends none of the account's budget.
+      createStorableInputPlugin(),
+      createAccountRateLimitPlugin(deps.config),
+    ],
     maskedErrors: { maskError: (error, message) => maskError(error, message, deps.log) },
   });
 }
