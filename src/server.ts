@@ -1,6 +1,7 @@
 // One node:http server: yoga (HTTP + SSE) and graphql-ws (WebSocket) on the same /graphql path, plus health probes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DocumentNode, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -8,7 +9,7 @@ import { authenticate, type Context, type ServerDeps } from './context.js';
 import { isSessionLive } from './db/portal-session.js';
 import { HookstreamError, unauthenticated } from './errors.js';
 import { watchSession } from './portal/session-watch.js';
-import { GRAPHQL_PATH, type HookstreamYoga } from './yoga.js';
+import { GRAPHQL_PATH, maskError, type HookstreamYoga } from './yoga.js';
 
 /** Answers 413 (PAYLOAD_TOO_LARGE) and closes the connection once the answer is out; the rest of the body is discarded. */
 function answerTooLarge(request: IncomingMessage, response: ServerResponse, message: string): void {
@@ -133,10 +134,18 @@ export async function startHttpServer(options: {
             params,
             hookstreamContext: ctx.extra.context,
           });
+          // A syntax error, or an operationName naming no operation (request-shape.ts), is this subscription's error
+          // message, not a crash of the socket (graphql-ws closes it with 4500 when onSubscribe throws).
+          let document: DocumentNode;
+          try {
+            document = parse(params.query);
+          } catch (error) {
+            return [maskError(error, 'Unexpected error.') as GraphQLError];
+          }
           const args = {
             schema,
             operationName: params.operationName,
-            document: parse(params.query),
+            document,
             variableValues: params.variables,
             contextValue: await contextFactory(),
             rootValue: { execute, subscribe },

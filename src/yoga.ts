@@ -8,7 +8,9 @@ import { authenticate, type Context, type ServerDeps } from './context.js';
 import { ERROR_CODES, HookstreamError } from './errors.js';
 import type { Logger } from './logger.js';
 import { createPortalSessionRulesPlugin } from './portal/session-rules.js';
+import { createRequestShapePlugin } from './request-shape.js';
 import { schema } from './schema/index.js';
+import { createStorableInputPlugin } from './storable-input.js';
 import { createOperationSpanPlugin } from './telemetry/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -44,12 +46,17 @@ export function createHookstreamYoga(deps: ServerDeps): HookstreamYoga {
     // graphql-ws authenticates once at connection_init and hands its context in; HTTP and SSE authenticate here.
     context: (initial) =>
       (initial as { hookstreamContext?: Context }).hookstreamContext ?? authenticate(deps, initial.request.headers.get('authorization')),
+    // No file uploads: a multipart POST is a wrong content type like any other (request-shape.ts).
+    multipart: false,
     plugins: [
       // Traces (OTEL_EXPORTER_OTLP_ENDPOINT) first, so that refused operations get their span too; off, not there at all.
       ...(deps.config.otelEndpoint ? [createOperationSpanPlugin()] : []),
+      createRequestShapePlugin(),
       createArmorPlugin(),
       useContractCodesForValidation(),
       createPortalSessionRulesPlugin(),
+      // Before the rate limit: a refused input spends none of the account's budget.
+      createStorableInputPlugin(),
       createAccountRateLimitPlugin(deps.config),
     ],
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
@@ -113,13 +120,18 @@ export function maskError(error: unknown, message: string): Error {
   if (graphqlError && !graphqlError.path && (!graphqlError.originalError || isGraphqlError(graphqlError.originalError))) {
     const limit = /limit|exceeded|too many/i.test(graphqlError.message);
     const code = (graphqlError.extensions['code'] as string | undefined) ?? (limit ? 'LIMIT_EXCEEDED' : 'BAD_USER_INPUT');
-    const extensions: Record<string, unknown> = { ...graphqlError.extensions, code: code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED' || code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code };
+    // `originalError` is yoga's copy of a parser's own text (JSON.parse's, with the body echoed): never sent.
+    const { originalError: _parserText, ...ownExtensions } = graphqlError.extensions;
+    const extensions: Record<string, unknown> = { ...ownExtensions, code: LIBRARY_REQUEST_CODES.has(code) ? 'BAD_USER_INPUT' : code };
     const field = fieldOfCoercionError(graphqlError.message);
     if (field && extensions['code'] === 'BAD_USER_INPUT') extensions['field'] ??= field;
     return new GraphQLError(graphqlError.message, { nodes: graphqlError.nodes, extensions });
   }
   return new GraphQLError(message, { path: graphqlError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
+
+/** Codes graphql-js and yoga give the caller's mistakes; request-shape.ts pre-empts yoga's, this is the net below. */
+const LIBRARY_REQUEST_CODES: ReadonlySet<string> = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
 
 function isGraphqlError(error: unknown): boolean {
   return error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError');

@@ -26,3 +26,19 @@ export async function snapshotTables(pool: pg.Pool): Promise<Record<string, Tabl
   }
   return snapshot;
 }
+
+/**
+ * Every table of the public schema (row count and an md5 of every row), and pg-boss's queued jobs but those its
+ * schedules add on their own: what any refused operation must leave exactly as it was, tables added later included.
+ */
+export async function snapshotDatabase(pool: pg.Pool): Promise<Record<string, unknown>> {
+  const { rows: tables } = await pool.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = 'public' order by 1`);
+  const snapshot: Record<string, unknown> = {};
+  for (const { name } of tables) {
+    const { rows } = await pool.query(`select count(*)::int as rows, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from "${name}" t`);
+    snapshot[name] = rows[0];
+  }
+  const { rows } = await pool.query<{ jobs: number }>(`select count(*)::int as jobs from pgboss.job where name not in (select name from pgboss.schedule)`);
+  snapshot['pgboss.job'] = rows[0]!.jobs;
+  return snapshot;
+}
