@@ -12,6 +12,9 @@ import { migrateDatabase } from './db/migrate.js';
 import { DELIVERY_CHANNEL, parseChanges, startListener, WEBHOOK_CHANNEL, type DeliveryChange, type Listener, type WebhookChange } from './db/notifications.js';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.js';
 import { createPgBossQueue } from './queue/pg-boss-queue.js';
+import { startOutboxDrainer } from './outbox/drainer.js';
+import { createEnginePublishPort } from './outbox/engine-port.js';
+import { registerOutboxMetrics } from './outbox/metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { serveConsole } from './console/serve.js';
@@ -100,6 +103,18 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     // Stopped before the queue and the pool: publishes and attempts in flight finish and are recorded first.
     cleanups.push(() => engine.stop());
     if (runsWorkers) await engine.startWorkers();
+    // The platform's outbox (OUTBOX_DATABASE_URL): worker processes drain its committed rows into the engine.
+    if (runsWorkers && config.outboxDatabaseUrl) {
+      const outbox = await startOutboxDrainer({
+        databaseUrl: config.outboxDatabaseUrl,
+        publish: createEnginePublishPort({ engine, catalog, maxPayloadBytes: config.maxPayloadBytes, pool: db.pool }),
+        log,
+        pollIntervalMs: config.outboxPollIntervalMs,
+      });
+      registerOutboxMetrics(metrics.registry, outbox.backlog);
+      // Stopped before the engine: the batch being drained is published and marked first.
+      cleanups.push(() => outbox.stop());
+    }
 
     // One LISTEN connection per process: job wake-ups for the workers, changes for the subscriptions.
     const pubSub = createChangePubSub();

@@ -70,3 +70,10 @@ export function createApiKeyLookup(pool: Queryable): ApiKeyLookup {
       }
     });
 }
+
+/** Which of these account ids exist. */
+export async function findExistingAccountIds(pool: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await pool.query<{ id: string }>({ name: 'existing-account-ids', text: 'select id from accounts where id = any($1::uuid[])', values: [ids] });
+  return new Set(rows.map((row) => row.id));
+}

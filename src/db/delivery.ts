@@ -17,7 +17,15 @@ export type DeliveryForAttempt = {
   body_transformed: boolean;
   event_id: string;
   event_type: string;
+  ordering_key: string | null;
+  sequence: number | null;
+  expires_at: Date | null;
+  /** An ordered webhook: a delivery of the same key with a lower sequence is still waiting or retrying. */
+  blocked_by_earlier: boolean;
+  /** LATEST_PER_KEY: a newer delivery of the same key exists. */
+  superseded_by_newer: boolean;
   webhook_id: string;
+  ordering: 'NONE' | 'PER_KEY' | 'LATEST_PER_KEY';
   url: string;
   http_method: 'POST' | 'PUT' | 'PATCH';
   transform: string | null;
@@ -37,8 +45,15 @@ export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: r
   const { rows } = await client.query<DeliveryForAttempt>({
     name: 'deliveries-for-attempt',
     text: `select d.id, d.account_id, d.status, d.attempt_count, d.automatic_attempts, d.next_attempt_trigger, d.archived, d.body,
-            d.body_transformed, d.event_id, d.event_type,
-            w.id as webhook_id, w.url, w.http_method, w.transform, w.active, w.deleted_at, w.secret, w.previous_secret,
+            d.body_transformed, d.event_id, d.event_type, d.ordering_key, d.sequence, d.expires_at,
+            (w.ordering <> 'NONE' and d.ordering_key is not null and exists (
+               select 1 from deliveries e
+                where e.webhook_id = d.webhook_id and e.ordering_key = d.ordering_key and e.sequence < d.sequence
+                  and e.status in ('PENDING', 'RETRYING'))) as blocked_by_earlier,
+            (w.ordering = 'LATEST_PER_KEY' and d.ordering_key is not null and exists (
+               select 1 from deliveries n
+                where n.webhook_id = d.webhook_id and n.ordering_key = d.ordering_key and n.sequence > d.sequence)) as superseded_by_newer,
+            w.id as webhook_id, w.ordering, w.url, w.http_method, w.transform, w.active, w.deleted_at, w.secret, w.previous_secret,
             w.previous_secret_expires_at, w.rate_limit_per_second,
             coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)
                         from webhook_headers h where h.webhook_id = w.id), '[]'::json) as headers
@@ -79,8 +94,8 @@ export type WebhookCount = { id: string; failure_count: number; active: boolean 
 export type RecordedAttempts = {
   /** Webhooks whose consecutive-failure count changed, as they are now: for the disable decision. */
   webhooks: WebhookCount[];
-  /** Deliveries now RETRYING, with when: their retry jobs are due then. */
-  retrying: { id: string; next_attempt_at: Date }[];
+  /** Deliveries now RETRYING, with when (and when they expire): their retry jobs are due then. */
+  retrying: { id: string; next_attempt_at: Date; expires_at: Date | null }[];
 };
 
 /**
@@ -92,7 +107,7 @@ export type RecordedAttempts = {
  */
 export async function recordAttempts(client: Queryable, records: readonly AttemptRecord[], notifications: readonly Notification[] = []): Promise<RecordedAttempts> {
   if (records.length === 0) return { webhooks: [], retrying: [] };
-  const { rows } = await client.query<{ webhooks: WebhookCount[]; retrying: { id: string; next_attempt_at: string }[] }>({
+  const { rows } = await client.query<{ webhooks: WebhookCount[]; retrying: { id: string; next_attempt_at: string; expires_at: string | null }[] }>({
     name: 'record-attempts',
     text: `with input as (
        select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::"AttemptTrigger"[], $6::timestamptz[], $7::int[], $8::int[],
@@ -119,7 +134,7 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
               next_attempt_trigger = 'AUTOMATIC', updated_at = now()
          from recorded r
         where d.id = r.delivery_id
-       returning d.id, d.status, d.next_attempt_at
+       returning d.id, d.status, d.next_attempt_at, d.expires_at
      ), counted as (
        select webhook_id, bool_or(succeeded) as any_success,
               count(*) filter (where not succeeded and ord > coalesce(last_success, 0))::int as failures_after
@@ -136,7 +151,8 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
      )
      -- One row whose two subqueries are always evaluated (a join with an empty side could skip the notifications).
      select coalesce((select json_agg(webhook) from webhook), '[]'::json) as webhooks,
-            coalesce((select json_agg(json_build_object('id', id, 'next_attempt_at', next_attempt_at)) from delivery where status = 'RETRYING'), '[]'::json) as retrying,
+            coalesce((select json_agg(json_build_object('id', id, 'next_attempt_at', next_attempt_at, 'expires_at', expires_at))
+                        from delivery where status = 'RETRYING'), '[]'::json) as retrying,
             (select sent from notified) as sent`,
     values: [
       records.map((r) => r.id),
@@ -164,19 +180,25 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
   const row = rows[0];
   return {
     webhooks: row?.webhooks ?? [],
-    retrying: (row?.retrying ?? []).map((delivery) => ({ id: delivery.id, next_attempt_at: new Date(delivery.next_attempt_at) })),
+    retrying: (row?.retrying ?? []).map((delivery) => ({
+      id: delivery.id,
+      next_attempt_at: new Date(delivery.next_attempt_at),
+      expires_at: delivery.expires_at === null ? null : new Date(delivery.expires_at),
+    })),
   };
 }
 
-/** Ends deliveries unsent (their webhook went away, they were archived…). Returns those it changed. */
-export async function failDeliveries(client: Queryable, failures: readonly { deliveryId: string; reason: string }[]) {
-  if (failures.length === 0) return [];
-  const { rows } = await client.query<{ id: string; account_id: string; webhook_id: string }>(
-    `update deliveries d set status = 'FAILED', failure_reason = f.reason, next_attempt_at = null, updated_at = now()
-       from unnest($1::uuid[], $2::text[]) as f(id, reason)
+export type EndedDelivery = { id: string; account_id: string; webhook_id: string; status: DeliveryStatusValue; ordering_key: string | null };
+
+/** Ends deliveries unsent (FAILED: their webhook went away; EXPIRED; SUPERSEDED). Returns those it changed. */
+export async function endDeliveries(client: Queryable, ends: readonly { deliveryId: string; status: 'FAILED' | 'EXPIRED' | 'SUPERSEDED'; reason: string }[]): Promise<EndedDelivery[]> {
+  if (ends.length === 0) return [];
+  const { rows } = await client.query<EndedDelivery>(
+    `update deliveries d set status = f.status, failure_reason = f.reason, next_attempt_at = null, held = false, updated_at = now()
+       from unnest($1::uuid[], $2::"DeliveryStatus"[], $3::text[]) as f(id, status, reason)
       where d.id = f.id and d.status in ('PENDING', 'RETRYING')
-     returning d.id, d.account_id, d.webhook_id`,
-    [failures.map((f) => f.deliveryId), failures.map((f) => f.reason)],
+     returning d.id, d.account_id, d.webhook_id, d.status, d.ordering_key`,
+    [ends.map((f) => f.deliveryId), ends.map((f) => f.status), ends.map((f) => f.reason)],
   );
   return rows;
 }
@@ -198,7 +220,7 @@ export async function disableWebhooks(client: Queryable, webhooks: readonly { id
 export async function failQueuedDeliveries(client: Queryable, webhookIds: readonly string[], reason: string) {
   if (webhookIds.length === 0) return [];
   const { rows } = await client.query<{ id: string; account_id: string; webhook_id: string }>(
-    `update deliveries set status = 'FAILED', failure_reason = $2, next_attempt_at = null, updated_at = now()
+    `update deliveries set status = 'FAILED', failure_reason = $2, next_attempt_at = null, held = false, updated_at = now()
       where webhook_id = any($1::uuid[]) and status in ('PENDING', 'RETRYING')
       returning id, account_id, webhook_id`,
     [webhookIds, reason],
@@ -232,7 +254,7 @@ export async function findOverdueDeliveries(client: Queryable, graceMs: number, 
   const { rows } = await client.query<WaitingDelivery>(
     `select id, account_id, webhook_id, attempt_count, next_attempt_trigger
        from deliveries
-      where status in ('PENDING', 'RETRYING')
+      where status in ('PENDING', 'RETRYING') and not held
         and coalesce(next_attempt_at, updated_at) < now() - $1 * interval '1 millisecond'
       order by updated_at
       limit $2`,

@@ -51,6 +51,7 @@ export type CandidateWebhook = {
   account_id: string;
   events: string[];
   send_data: boolean;
+  ordering: 'NONE' | 'PER_KEY' | 'LATEST_PER_KEY';
   restrictions: Restriction[];
 };
 
@@ -58,7 +59,7 @@ export type CandidateWebhook = {
 export async function findActiveWebhooks(client: Queryable, accountIds: readonly string[]): Promise<CandidateWebhook[]> {
   const { rows } = await client.query<CandidateWebhook>({
     name: 'active-webhooks-of-accounts',
-    text: `select w.id, w.account_id, w.events, w.send_data,
+    text: `select w.id, w.account_id, w.events, w.send_data, w.ordering,
             coalesce((select json_agg(json_build_object('dimension', r.dimension, 'targetId', r.target_id))
                         from webhook_restrictions r where r.webhook_id = w.id), '[]'::json) as restrictions
        from webhooks w
@@ -80,7 +81,48 @@ export type NewEvent = {
   createdAt: Date;
 };
 
-export type NewDelivery = { id: string; accountId: string; webhookId: string; eventId: string; eventType: string; body: string; createdAt: Date };
+export type NewDelivery = {
+  id: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  body: string;
+  createdAt: Date;
+  /** When the first attempt is due: now, or publishEvent's deliverAt. */
+  nextAttemptAt: Date;
+  expiresAt: Date | null;
+  /** An ordered webhook's: its line and place in it, and whether it waits (without a job) behind the one before. */
+  orderingKey: string | null;
+  sequence: number | null;
+  held: boolean;
+};
+
+const DELIVERY_INSERT = `insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, expires_at,
+                              ordering_key, sequence, held, created_at, updated_at)`;
+/** The rows of deliveryValues(), as parameters from `$first` on. */
+function deliveryRows(first: number): string {
+  const types = ['uuid', 'uuid', 'uuid', 'uuid', 'text', 'text', 'timestamptz', 'timestamptz', 'timestamptz', 'text', 'int', 'bool'];
+  return `unnest(${types.map((type, index) => `$${first + index}::${type}[]`).join(', ')})
+              as t(id, account_id, webhook_id, event_id, event_type, body, created_at, next_attempt_at, expires_at, ordering_key, sequence, held)`;
+}
+
+function deliveryValues(deliveries: readonly NewDelivery[]): unknown[] {
+  return [
+    deliveries.map((d) => d.id),
+    deliveries.map((d) => d.accountId),
+    deliveries.map((d) => d.webhookId),
+    deliveries.map((d) => d.eventId),
+    deliveries.map((d) => d.eventType),
+    deliveries.map((d) => d.body),
+    deliveries.map((d) => d.createdAt),
+    deliveries.map((d) => d.nextAttemptAt),
+    deliveries.map((d) => d.expiresAt),
+    deliveries.map((d) => d.orderingKey),
+    deliveries.map((d) => d.sequence),
+    deliveries.map((d) => d.held),
+  ];
+}
 
 /**
  * Events and their deliveries in one statement (one round trip for a whole batch): an event's deliveries are written
@@ -97,10 +139,10 @@ export async function insertEventsWithDeliveries(client: Queryable, events: read
        on conflict (account_id, idempotency_key) do nothing
        returning ${EVENT_COLUMNS}
      ), delivery as (
-       insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
-       select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.created_at, t.created_at, t.created_at
-         from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[])
-              as t(id, account_id, webhook_id, event_id, event_type, body, created_at)
+       ${DELIVERY_INSERT}
+       select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.next_attempt_at, t.expires_at,
+              t.ordering_key, t.sequence, t.held, t.created_at, t.created_at
+         from ${deliveryRows(9)}
         where t.event_id in (select id from event)
      )
      select * from event`,
@@ -113,14 +155,21 @@ export async function insertEventsWithDeliveries(client: Queryable, events: read
       events.map((e) => e.occurredAt),
       events.map((e) => e.idempotencyKey),
       events.map((e) => e.createdAt),
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.accountId),
-      deliveries.map((d) => d.webhookId),
-      deliveries.map((d) => d.eventId),
-      deliveries.map((d) => d.eventType),
-      deliveries.map((d) => d.body),
-      deliveries.map((d) => d.createdAt),
+      ...deliveryValues(deliveries),
     ],
   });
   return rows;
+}
+
+/** Deliveries of events written before (in the same transaction): ordered ones, once their sequences are known. */
+export async function insertDeliveries(client: Queryable, deliveries: readonly NewDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await client.query({
+    name: 'insert-deliveries',
+    text: `${DELIVERY_INSERT}
+           select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.next_attempt_at, t.expires_at,
+                  t.ordering_key, t.sequence, t.held, t.created_at, t.created_at
+             from ${deliveryRows(1)}`,
+    values: deliveryValues(deliveries),
+  });
 }

@@ -1,7 +1,7 @@
 // Webhook rows and their headers and restrictions. Every function is scoped by account id: a row of another account
 // is treated exactly as a missing one.
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { HttpMethod } from '../generated/prisma/enums.js';
+import type { DeliveryOrdering, HttpMethod } from '../generated/prisma/enums.js';
 import { newId } from './ids.js';
 
 type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
@@ -17,6 +17,7 @@ export type WebhookValues = {
   rateLimitPerSecond: number | null;
   /** JSONata expression over the standard body, checked when saved; null: the standard body is sent. */
   transform: string | null;
+  ordering: DeliveryOrdering;
   headers: { name: string; value: string }[];
   restrictions: { dimension: string; targetId: string }[];
 };
@@ -53,6 +54,7 @@ export async function insertWebhook(prisma: PrismaClient, accountId: string, val
         sendData: values.sendData,
         rateLimitPerSecond: values.rateLimitPerSecond,
         transform: values.transform,
+        ordering: values.ordering,
         secret,
         headers: { create: values.headers.map((header, position) => ({ id: newId(), position, ...header })) },
         restrictions: { create: values.restrictions.map((restriction) => ({ id: newId(), ...restriction })) },

@@ -23,8 +23,10 @@ import { createRecorder } from './recorder.js';
 import { archiveOldDeliveries } from './retention.js';
 import { createBatchRunner } from './worker.js';
 
-export { DeliveryStateError };
 export type { PublishInput, PublishResult };
+
+/** Why a manual retry was refused; nothing changed. */
+export type RetryRefusal = { reason: DeliveryStateError['reason']; message: string };
 
 export type DeliveryEngineDeps = {
   /** Durable commits: publishing, manual actions, webhook changes. */
@@ -50,7 +52,8 @@ export type DeliveryEngine = {
   publish(input: PublishInput): Promise<PublishResult>;
   /** Several events in one transaction, all or nothing; answers in input order. */
   publishMany(inputs: readonly PublishInput[]): Promise<PublishResult[]>;
-  retry(accountId: string, deliveryId: string): Promise<void>;
+  /** A SUCCEEDED or FAILED delivery once more, now; null when queued, else why not. */
+  retry(accountId: string, deliveryId: string): Promise<RetryRefusal | null>;
   replay(accountId: string, webhookId: string, since: Date): Promise<number>;
   sendTest(accountId: string, webhook: { id: string; sendData: boolean }): Promise<string>;
   /**
@@ -83,7 +86,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       return result!;
     },
     publishMany: (inputs) => publisher.publish(inputs),
-    retry: (accountId, deliveryId) => retryDelivery(manual, accountId, deliveryId),
+    retry: (accountId, deliveryId) =>
+      retryDelivery(manual, accountId, deliveryId).then(
+        () => null,
+        (error: unknown) => {
+          if (error instanceof DeliveryStateError) return { reason: error.reason, message: error.message };
+          throw error;
+        },
+      ),
     replay: (accountId, webhookId, since) => replayFailedDeliveries(manual, accountId, webhookId, since),
     sendTest: (accountId, webhook) => sendTestEvent(manual, accountId, webhook),
 

@@ -74,6 +74,11 @@ export async function sendTestEvent(deps: ManualDeps, accountId: string, webhook
     eventId,
     eventType: 'webhook.test',
     createdAt: now,
+    nextAttemptAt: now,
+    expiresAt: null,
+    orderingKey: null,
+    sequence: null,
+    held: false,
     body: buildWebhookBody({
       eventType: 'webhook.test',
       eventId: publicId('Event', eventId),

@@ -8,19 +8,23 @@ import { withTransaction } from '../db/client.js';
 import {
   findActiveWebhooks,
   findEventsByIdempotencyKeys,
+  insertDeliveries,
   insertEventsWithDeliveries,
   type CandidateWebhook,
   type EventModel,
   eventModelOf,
+  type EventRow,
   type NewDelivery,
   type NewEvent,
 } from '../db/event.js';
+import { allocateSequences, findBusyKeys, lockActiveWebhooks, orderingKeyId, supersedeHeld, type OrderingKey } from '../db/ordering.js';
+import type { Queryable } from '../db/queryable.js';
 import { newId } from '../db/ids.js';
-import { deliveryNotifications, notify } from '../db/notifications.js';
+import { deliveryNotifications, notify, type DeliveryChange } from '../db/notifications.js';
 import type { Catalog, ContextRef } from '../catalog/catalog.js';
 import { publicId } from '../domain/public-id.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
-import type { DeliveryQueue } from '../queue/queue.js';
+import type { DeliveryQueue, NewJob } from '../queue/queue.js';
 
 export type PublishInput = {
   accountId: string;
@@ -29,6 +33,12 @@ export type PublishInput = {
   occurredAt: Date;
   idempotencyKey: string | null;
   context: readonly ContextRef[] | null;
+  /** The key ordered webhooks keep the order of (publishEvent's orderingKey, else the catalog's); null: none. */
+  orderingKey?: string | null;
+  /** No attempt before this time. */
+  deliverAt?: Date | null;
+  /** Not succeeded by then: EXPIRED. */
+  expiresAt?: Date | null;
 };
 
 export type PublishResult = { event: EventModel; deliveryCount: number; duplicate: boolean };
@@ -55,8 +65,11 @@ export type PublisherDeps = {
 
 type Pending = { group: readonly PublishInput[]; resolve: (results: PublishResult[]) => void; reject: (error: unknown) => void };
 
+/** A delivery of the batch before its place in its key's line is known (unordered ones: body and all). */
+type PendingDelivery = Omit<NewDelivery, 'body'> & { latest: boolean; bodyAt: (sequence: number | null) => string };
+
 /** One event of a batch, with what publishing it produced. */
-type Prepared = { input: PublishInput; event: NewEvent; deliveries: NewDelivery[]; leader: Prepared | null };
+type Prepared = { input: PublishInput; event: NewEvent; deliveries: PendingDelivery[]; leader: Prepared | null };
 
 export function createPublisher(deps: PublisherDeps): Publisher {
   const maxBatchEvents = deps.maxBatchEvents ?? 200;
@@ -104,15 +117,31 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     const leaders = prepared.filter((p) => p.leader === null);
     const deliveries = leaders.flatMap((p) => p.deliveries);
     const written = await withTransaction(deps.pool, async (client) => {
-      const rows = await insertEventsWithDeliveries(client, leaders.map((p) => p.event), deliveries);
-      const writtenIds = new Set(rows.map((row) => row.id));
-      const sent = deliveries.filter((d) => writtenIds.has(d.eventId));
-      await deps.queue.enqueue(client, sent.map((d) => ({ deliveryId: d.id, attemptNumber: 1, lane: 'now' as const })));
+      const events = leaders.map((p) => p.event);
+      let rows: EventRow[];
+      let sent: NewDelivery[];
+      let superseded: DeliveryChange[] = [];
+      if (!deliveries.some((d) => d.orderingKey !== null)) {
+        // The common case: events and deliveries in one statement.
+        sent = deliveries.map((d) => finish(d, d.sequence));
+        rows = await insertEventsWithDeliveries(client, events, sent);
+        const writtenIds = new Set(rows.map((row) => row.id));
+        sent = sent.filter((d) => writtenIds.has(d.eventId));
+      } else {
+        // Ordered deliveries take their places once their events are known to be new (no gaps in a line).
+        rows = await insertEventsWithDeliveries(client, events, []);
+        const writtenIds = new Set(rows.map((row) => row.id));
+        ({ sent, superseded } = await placeInLines(client, deliveries.filter((d) => writtenIds.has(d.eventId))));
+      }
+      const now = Date.now();
+      await deps.queue.enqueue(client, sent.flatMap((d) => firstJobs(d, now)));
       await notify(client, [
         ...(sent.length > 0 ? [{ channel: deps.queue.wakeChannel, payload: '' }] : []),
-        ...deliveryNotifications(sent.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId, status: 'PENDING' as const }))),
+        ...deliveryNotifications([...sent.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId, status: 'PENDING' as const })), ...superseded]),
       ]);
-      return new Map(rows.map((row) => [row.id, row]));
+      const sentPerEvent = new Map<string, number>();
+      for (const d of sent) sentPerEvent.set(d.eventId, (sentPerEvent.get(d.eventId) ?? 0) + 1);
+      return new Map(rows.map((row) => [row.id, { row, deliveryCount: sentPerEvent.get(row.id) ?? 0 }]));
     });
     if (deliveries.length > 0) deps.wakeLocal();
 
@@ -126,11 +155,11 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     );
     return prepared.map((p) => {
       const leader = p.leader ?? p;
-      const row = written.get(leader.event.id);
-      if (row) return { event: eventModelOf(row), deliveryCount: leader.deliveries.length, duplicate: p.leader !== null };
-      const first = firsts.get(`${p.input.accountId}\u0000${p.input.idempotencyKey}`);
-      if (!first) throw new Error('idempotency conflict without an existing event');
-      const { delivery_count: deliveryCount, ...event } = first;
+      const first = written.get(leader.event.id);
+      if (first) return { event: eventModelOf(first.row), deliveryCount: first.deliveryCount, duplicate: p.leader !== null };
+      const earlier = firsts.get(`${p.input.accountId}\u0000${p.input.idempotencyKey}`);
+      if (!earlier) throw new Error('idempotency conflict without an existing event');
+      const { delivery_count: deliveryCount, ...event } = earlier;
       return { event: eventModelOf(event), deliveryCount, duplicate: true };
     });
   }
@@ -146,6 +175,64 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     async drain() {
       while (flushes.size > 0 || pending.length > 0) await Promise.allSettled([...flushes]);
     },
+  };
+}
+
+/** A delivery with its place in its line (or none) and the body that place gives it. */
+function finish(delivery: PendingDelivery, sequence: number | null): NewDelivery {
+  const { latest: _latest, bodyAt, ...rest } = delivery;
+  return { ...rest, sequence, body: bodyAt(sequence) };
+}
+
+/**
+ * The jobs a new delivery starts with: its first attempt, due now or at its deliverAt — unless it is held behind
+ * the one before it in its line, when it has none; a held one that expires gets a job at that moment instead, to
+ * end it EXPIRED on time (and hand its line on).
+ */
+function firstJobs(delivery: NewDelivery, now: number): NewJob[] {
+  const at = (runAt: Date): NewJob => ({ deliveryId: delivery.id, attemptNumber: 1, lane: 'later', runAt });
+  if (delivery.held) return delivery.expiresAt ? [at(delivery.expiresAt)] : [];
+  if (delivery.nextAttemptAt.getTime() > now) return [at(delivery.nextAttemptAt)];
+  return [{ deliveryId: delivery.id, attemptNumber: 1, lane: 'now' }];
+}
+
+/**
+ * Ordered deliveries join their lines: each takes the next sequence of its (webhook, key) — the key's row locked
+ * until commit, so lines never interleave across transactions — and waits (held, no job) when the line has an
+ * unfinished delivery before it. LATEST_PER_KEY lines drop their held, never-attempted deliveries: a newer event
+ * of the key makes them stale.
+ */
+async function placeInLines(client: Queryable, all: readonly PendingDelivery[]): Promise<{ sent: NewDelivery[]; superseded: DeliveryChange[] }> {
+  // A webhook disabled since it was read gets no ordered delivery: its queued ones are being failed right now.
+  const active = await lockActiveWebhooks(client, all.filter((d) => d.orderingKey !== null).map((d) => d.webhookId));
+  const deliveries = all.filter((d) => d.orderingKey === null || active.has(d.webhookId));
+  const ordered = deliveries.filter((d) => d.orderingKey !== null);
+  const runs = new Map<string, OrderingKey & { count: number }>();
+  for (const d of ordered) {
+    const key = { webhookId: d.webhookId, orderingKey: d.orderingKey! };
+    const id = orderingKeyId(key);
+    runs.set(id, { ...key, count: (runs.get(id)?.count ?? 0) + 1 });
+  }
+  const firstOf = await allocateSequences(client, [...runs.values()]);
+  const busy = await findBusyKeys(client, [...runs.values()]);
+  const nextOf = new Map(firstOf);
+  const sent = deliveries.map((d) => {
+    if (d.orderingKey === null) return finish(d, null);
+    const id = orderingKeyId({ webhookId: d.webhookId, orderingKey: d.orderingKey });
+    const sequence = nextOf.get(id)!;
+    nextOf.set(id, sequence + 1);
+    // The first of its key in this batch waits only for an unfinished one before the batch; the others wait for it.
+    return { ...finish(d, sequence), held: busy.has(id) || sequence > firstOf.get(id)! };
+  });
+  await insertDeliveries(client, sent);
+  const newest = [...runs.entries()]
+    .filter(([, run]) => ordered.some((d) => d.latest && d.webhookId === run.webhookId && d.orderingKey === run.orderingKey))
+    .map(([id, run]) => ({ webhookId: run.webhookId, orderingKey: run.orderingKey, belowSequence: nextOf.get(id)! - 1 }));
+  const dropped = await supersedeHeld(client, newest);
+  const droppedIds = new Set(dropped.map((row) => row.id));
+  return {
+    sent: sent.filter((d) => !droppedIds.has(d.id)),
+    superseded: dropped.map((row) => ({ id: row.id, accountId: row.account_id, webhookId: row.webhook_id, status: 'SUPERSEDED' as const })),
   };
 }
 
@@ -170,24 +257,36 @@ function prepareEvents(catalog: PublisherDeps['catalog'], inputs: readonly Publi
       : (webhooksByAccount.get(input.accountId) ?? [])
           .filter((webhook) => catalog.matches(webhook.events, input.type))
           .filter((webhook) => catalog.passesRestrictions({ eventType: input.type, restrictions: webhook.restrictions, context: input.context, data: input.data }))
-          .map((webhook): NewDelivery => ({
-            id: newId(),
-            accountId: input.accountId,
-            webhookId: webhook.id,
-            eventId,
-            eventType: input.type,
-            createdAt,
-            body: buildWebhookBody({
+          .map((webhook): PendingDelivery => {
+            // An ordered webhook keeps the order of the event's key; an event without one goes unordered.
+            const orderingKey = webhook.ordering === 'NONE' ? null : (input.orderingKey ?? null);
+            return {
+              id: newId(),
+              accountId: input.accountId,
+              webhookId: webhook.id,
+              eventId,
               eventType: input.type,
-              eventId: publicId('Event', eventId),
-              webhookId: publicId('Webhook', webhook.id),
-              triggeredAt: createdAt,
-              occurredAt: input.occurredAt,
-              data: input.data,
-              dataJson,
-              sendData: webhook.send_data,
-            }),
-          }));
+              createdAt,
+              nextAttemptAt: input.deliverAt && input.deliverAt > createdAt ? input.deliverAt : createdAt,
+              expiresAt: input.expiresAt ?? null,
+              orderingKey,
+              sequence: null,
+              held: false,
+              latest: webhook.ordering === 'LATEST_PER_KEY',
+              bodyAt: (sequence) =>
+                buildWebhookBody({
+                  eventType: input.type,
+                  eventId: publicId('Event', eventId),
+                  webhookId: publicId('Webhook', webhook.id),
+                  triggeredAt: createdAt,
+                  occurredAt: input.occurredAt,
+                  data: input.data,
+                  dataJson,
+                  sendData: webhook.send_data,
+                  sequence,
+                }),
+            };
+          });
     const item: Prepared = { input, event, deliveries, leader };
     if (key !== null && !leader) byKey.set(key, item);
     return item;

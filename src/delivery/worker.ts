@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import { loadDeliveriesForAttempt, takeRateSlot, type AttemptRecord, type DeliveryForAttempt } from '../db/delivery.js';
 import { newId } from '../db/ids.js';
+import type { OrderingKey } from '../db/ordering.js';
 import { decideAfterAttempt, decideBeforeAttempt, type RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import { publicId } from '../domain/public-id.js';
@@ -47,11 +48,16 @@ export function createBatchRunner(deps: WorkerDeps) {
         archived: delivery.archived || delivery.body === null,
         webhookActive: delivery.active,
         webhookDeleted: delivery.deleted_at !== null,
+        expiresAt: delivery.expires_at,
+        blockedByEarlier: delivery.blocked_by_earlier,
+        supersededByNewer: delivery.superseded_by_newer,
       },
       job.data.attemptNumber,
     );
     if (before.action === 'skip') return deps.recorder.add({ kind: 'skip', job });
-    if (before.action === 'fail') return deps.recorder.add({ kind: 'unsent', job, deliveryId: delivery.id, reason: before.reason });
+    const line = lineOf(delivery);
+    if (before.action === 'end') return deps.recorder.add({ kind: 'end', job, deliveryId: delivery.id, status: before.status, reason: before.reason, line });
+    if (before.action === 'hold') return deps.recorder.add({ kind: 'hold', job, deliveryId: delivery.id, expiresAt: delivery.expires_at, line: line! });
 
     if (delivery.rate_limit_per_second) {
       // Over the webhook's rate limit: the attempt waits in the queue for the next second, holding no worker slot.
@@ -108,7 +114,7 @@ export function createBatchRunner(deps: WorkerDeps) {
       automaticAttempts: verdict.automaticAttempts,
     };
     deps.log.debug({ deliveryId: publicId('Delivery', delivery.id), attempt: record.number, outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
-    return { kind: 'attempt', job, accountId: delivery.account_id, record, goneReason: decision.webhook.disableReason };
+    return { kind: 'attempt', job, accountId: delivery.account_id, record, goneReason: decision.webhook.disableReason, line: lineOf(delivery) };
   }
 
   /** The transform failed: one attempt recorded, naming the transform, that never reached the endpoint. */
@@ -118,6 +124,7 @@ export function createBatchRunner(deps: WorkerDeps) {
       job,
       accountId: delivery.account_id,
       goneReason: null,
+      line: lineOf(delivery),
       record: {
         id: newId(),
         deliveryId: delivery.id,
@@ -152,6 +159,11 @@ export function createBatchRunner(deps: WorkerDeps) {
     const deliveries = new Map((await loadDeliveriesForAttempt(deps.pool, jobs.map((job) => job.data.deliveryId))).map((row) => [row.id, row]));
     return jobs.map((job) => runJob(job, deliveries.get(job.data.deliveryId)));
   };
+}
+
+/** The ordered line a delivery stands in (its webhook and key), or null for an unordered one. */
+function lineOf(delivery: DeliveryForAttempt): OrderingKey | null {
+  return delivery.ordering !== 'NONE' && delivery.ordering_key !== null ? { webhookId: delivery.webhook_id, orderingKey: delivery.ordering_key } : null;
 }
 
 /**

@@ -24,21 +24,38 @@ export type DeliveryState = {
   readonly archived: boolean;
   readonly webhookActive: boolean;
   readonly webhookDeleted: boolean;
+  /** Not succeeded by then: EXPIRED (publishEvent's expiresAt). */
+  readonly expiresAt?: Date | null;
+  /** An ordered webhook: a delivery of the same key with a lower sequence is still waiting or retrying. */
+  readonly blockedByEarlier?: boolean;
+  /** LATEST_PER_KEY: a newer event of the same key exists, and this delivery was never attempted. */
+  readonly supersededByNewer?: boolean;
 };
 
-export type BeforeAttempt = { action: 'send' } | { action: 'skip'; why: string } | { action: 'fail'; reason: string };
+export type BeforeAttempt =
+  | { action: 'send' }
+  /** Nothing to do: complete the job, change nothing. */
+  | { action: 'skip'; why: string }
+  /** The delivery ends unsent, with this status and reason. */
+  | { action: 'end'; status: 'FAILED' | 'EXPIRED' | 'SUPERSEDED'; reason: string }
+  /** The delivery waits, without a job, until the one before it in its key's line finishes. */
+  | { action: 'hold' };
 
 /**
- * Whether a job's attempt goes out. `skip` completes the job and changes nothing (its attempt was made before, or the
- * delivery finished by other means); `fail` ends the delivery unsent.
+ * Whether a job's attempt goes out (CONTRACT.md, "The booking's timeline"). The order of the checks matters: a
+ * delivery whose webhook went away fails before it could expire, and one that expired is not held for its turn.
  */
-export function decideBeforeAttempt(delivery: DeliveryState, attemptNumber: number): BeforeAttempt {
+export function decideBeforeAttempt(delivery: DeliveryState, attemptNumber: number, now: Date = new Date()): BeforeAttempt {
   // The job ran before and its worker died before completing it: that attempt is recorded, never sent twice.
   if (delivery.attemptCount >= attemptNumber) return { action: 'skip', why: 'attempt already recorded' };
   if (delivery.status !== 'PENDING' && delivery.status !== 'RETRYING') return { action: 'skip', why: `delivery already ${delivery.status}` };
-  if (delivery.webhookDeleted) return { action: 'fail', reason: 'webhook deleted' };
-  if (!delivery.webhookActive) return { action: 'fail', reason: 'webhook disabled' };
-  if (delivery.archived) return { action: 'fail', reason: 'delivery archived' };
+  if (delivery.webhookDeleted) return { action: 'end', status: 'FAILED', reason: 'webhook deleted' };
+  if (!delivery.webhookActive) return { action: 'end', status: 'FAILED', reason: 'webhook disabled' };
+  if (delivery.archived) return { action: 'end', status: 'FAILED', reason: 'delivery archived' };
+  if (delivery.expiresAt && delivery.expiresAt.getTime() <= now.getTime()) return { action: 'end', status: 'EXPIRED', reason: 'expired before it was delivered' };
+  // The receiver gets the latest state, never a stale one: a newer event of the key makes this one moot.
+  if (delivery.supersededByNewer && delivery.attemptCount === 0) return { action: 'end', status: 'SUPERSEDED', reason: 'superseded by a newer event of its key' };
+  if (delivery.blockedByEarlier) return { action: 'hold' };
   return { action: 'send' };
 }
 
@@ -85,6 +102,7 @@ export type WebhookEffect = {
 
 /** After an attempt: the delivery's next state and the attempt's effect on its webhook. */
 export function decideAfterAttempt(outcome: OutcomeSummary, context: AttemptContext, policy: RetryPolicy): { delivery: DeliveryVerdict; webhook: WebhookEffect } {
+  // (expiresAt needs nothing here: a retry due after it is queued for that moment instead, and ends EXPIRED then.)
   const automaticAttempts = context.automaticAttempts + (context.trigger === 'AUTOMATIC' ? 1 : 0);
   if (outcome.kind === 'success') return { delivery: { status: 'SUCCEEDED', automaticAttempts }, webhook: { succeeded: true, disableReason: null } };
 

@@ -16,6 +16,8 @@ export interface WebhookBodyInput {
   readonly sendData: boolean;
   /** `JSON.stringify(data)`, when the caller has it already: one event's data is serialised once for all its webhooks. */
   readonly dataJson?: string | undefined;
+  /** An ordered webhook's place of this delivery in its key's line: 1, 2, 3… (CONTRACT.md, "The booking's timeline"). */
+  readonly sequence?: number | null | undefined;
 }
 
 /** `{ id }` of the data, for webhooks that must not receive the entity itself (`sendData: false`). */
@@ -38,6 +40,7 @@ export function buildWebhookBody({
   data,
   sendData,
   dataJson,
+  sequence,
 }: WebhookBodyInput): string {
   const envelope = JSON.stringify({
     event: eventType,
@@ -46,6 +49,7 @@ export function buildWebhookBody({
     // RFC 3339 UTC; toISOString includes milliseconds, which every RFC 3339 parser accepts.
     triggered_at: triggeredAt.toISOString(),
     ...(occurredAt ? { occurred_at: occurredAt.toISOString() } : {}),
+    ...(sequence != null ? { sequence } : {}),
   });
   const dataText = sendData ? (dataJson ?? JSON.stringify(data ?? null) ?? 'null') : JSON.stringify(shrinkToId(data));
   // The envelope's closing brace gives way to `data`, last: byte for byte what JSON.stringify of the whole would give.

@@ -1,6 +1,6 @@
 // Deliveries and their attempts: the call history, its filters, per-webhook stats and the manual actions.
 import type { Context } from '../context.js';
-import { DeliveryStateError } from '../delivery/engine.js';
+import type { RetryRefusal } from '../delivery/engine.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import { AttemptTrigger as AttemptTriggerValues, DeliveryStatus as DeliveryStatusValues } from '../generated/prisma/enums.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -59,6 +59,9 @@ export const DeliveryRef = builder.prismaNode('Delivery', {
       resolve: (delivery) => (delivery.body === null ? null : (JSON.parse(delivery.body) as unknown)),
     }),
     attempts: t.relation('attempts', { query: { orderBy: { number: 'asc' } } }),
+    orderingKey: t.exposeString('orderingKey', { nullable: true, description: "An ordered webhook's: the key whose deliveries go one after another." }),
+    sequence: t.exposeInt('sequence', { nullable: true, description: 'Its place among the deliveries of its webhook and ordering key: 1, 2, 3… in publish order.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'Not succeeded by then: EXPIRED.' }),
   }),
 });
 
@@ -85,7 +88,7 @@ const DeliveryFilter = builder.inputType('DeliveryFilter', {
 type DeliveryFilterValue = {
   webhookId?: string | number | null;
   eventId?: string | number | null;
-  status?: ('PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED')[] | null;
+  status?: ('PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED' | 'SUPERSEDED')[] | null;
   eventType?: string | null;
   since?: Date | null;
   until?: Date | null;
@@ -147,7 +150,7 @@ builder.queryFields((t) => ({
 
 // ---- per-webhook history and stats ----------------------------------------------------------------------------
 
-type WebhookStats = { total: number; succeeded: number; failed: number; pending: number; retrying: number };
+type WebhookStats = { total: number; succeeded: number; failed: number; pending: number; retrying: number; expired: number; superseded: number };
 
 const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implement({
   fields: (t) => ({
@@ -156,6 +159,8 @@ const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implemen
     failed: t.exposeInt('failed'),
     pending: t.exposeInt('pending'),
     retrying: t.exposeInt('retrying'),
+    expired: t.exposeInt('expired'),
+    superseded: t.exposeInt('superseded', { description: 'Never sent: a newer event of their key came first (LATEST_PER_KEY).' }),
     successRate: t.float({
       nullable: true,
       description: 'succeeded / (succeeded + failed); null while nothing has finished.',
@@ -196,8 +201,15 @@ builder.prismaObjectFields(WebhookRef, (t) => ({
         _count: { _all: true },
       });
       const count = (status: string) => rows.find((row) => row.status === status)?._count._all ?? 0;
-      const stats = { succeeded: count('SUCCEEDED'), failed: count('FAILED'), pending: count('PENDING'), retrying: count('RETRYING') };
-      return { ...stats, total: stats.succeeded + stats.failed + stats.pending + stats.retrying };
+      const stats = {
+        succeeded: count('SUCCEEDED'),
+        failed: count('FAILED'),
+        pending: count('PENDING'),
+        retrying: count('RETRYING'),
+        expired: count('EXPIRED'),
+        superseded: count('SUPERSEDED'),
+      };
+      return { ...stats, total: Object.values(stats).reduce((sum, value) => sum + value, 0) };
     },
   }),
 }));
@@ -208,13 +220,10 @@ const ReplayPayload = builder.objectRef<{ count: number }>('ReplayPayload').impl
   fields: (t) => ({ count: t.exposeInt('count', { description: 'How many FAILED deliveries were queued again.' }) }),
 });
 
-function mapStateError(error: unknown): never {
-  if (error instanceof DeliveryStateError) {
-    if (error.reason === 'NOT_FOUND') throw notFound('Delivery');
-    if (error.reason === 'ARCHIVED') throw new HookstreamError('ARCHIVED', error.message);
-    throw new HookstreamError('CONFLICT', error.message);
-  }
-  throw error;
+function refusalError(refusal: RetryRefusal): HookstreamError {
+  if (refusal.reason === 'NOT_FOUND') return notFound('Delivery');
+  if (refusal.reason === 'ARCHIVED') return new HookstreamError('ARCHIVED', refusal.message);
+  return new HookstreamError('CONFLICT', refusal.message);
 }
 
 builder.mutationFields((t) => ({
@@ -226,7 +235,8 @@ builder.mutationFields((t) => ({
       const id = parseGlobalId(String(args.id), 'Delivery', 'id');
       // The engine checks the account; a session limited to some webhooks must reach the delivery too.
       if (isWebhookScoped(ctx) && !(await ctx.db.prisma.delivery.count({ where: { id, AND: [deliveryScope(ctx)] } }))) throw notFound('Delivery');
-      await ctx.services.engine.retry(ctx.account.id, id).catch(mapStateError);
+      const refusal = await ctx.services.engine.retry(ctx.account.id, id);
+      if (refusal) throw refusalError(refusal);
       return ctx.db.prisma.delivery.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

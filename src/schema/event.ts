@@ -2,7 +2,6 @@
 import type { Context } from '../context.js';
 import type { EventModel } from '../db/event.js';
 import type { PublishInput } from '../delivery/engine.js';
-import type { ContextRef } from '../catalog/catalog.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
@@ -10,12 +9,9 @@ import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connect
 import { DeliveryConnection, deliveryCreatedAt, ownsDelivery } from './delivery.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
 import { deliveryScope, eventScope } from './scope.js';
-import { resolveDimension, type DimensionChoice } from './webhook-input.js';
+import { checkPublishRequest, type PublishRequest } from '../publishing/publish-input.js';
 import { RestrictionTypeEnum, resolveTotalCount } from './webhook.js';
 
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-export const MAX_CONTEXT_REFS = 100;
-export const MAX_DATA_DEPTH = 32;
 
 export const EventRef = builder.prismaNode('Event', {
   id: { field: 'id' },
@@ -122,6 +118,9 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
     occurredAt: t.field({ type: 'DateTime', description: 'Default: now' }),
     idempotencyKey: t.string({ description: 'Same key within an account: the first event is returned, nothing new is sent' }),
     context: t.field({ type: [ContextRefInput], description: "The entity's resources, services, property… (the catalog's dimensions); without it, each dimension's default place in data." }),
+    orderingKey: t.string({ description: "What ordered webhooks keep in order (e.g. the booking's id); default: the catalog's ordering key of the type." }),
+    deliverAt: t.field({ type: 'DateTime', description: 'No attempt before this time (reminders).' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'Not after this time: a delivery not yet succeeded by then becomes EXPIRED.' }),
   }),
 });
 
@@ -136,68 +135,10 @@ const PublishEventPayload = builder
     }),
   });
 
-function jsonDepth(value: unknown, limit: number, depth = 0): number {
-  if (depth > limit || value === null || typeof value !== 'object') return depth;
-  let deepest = depth + 1;
-  for (const child of Object.values(value as object)) {
-    deepest = Math.max(deepest, jsonDepth(child, limit, depth + 1));
-    if (deepest > limit) break;
-  }
-  return deepest;
-}
 
-type PublishEventArgs = {
-  type: string;
-  data?: unknown;
-  occurredAt?: Date | null;
-  idempotencyKey?: string | null;
-  context?: (DimensionChoice & { id: string })[] | null;
-};
-
-/**
- * Checks one publishEvent input against the catalog and the limits, before anything is written, and turns it into
- * the engine's. `prefix` names where it sits (`inputs.3.` in publishEvents), so that every refusal names the exact
- * field.
- */
-function validatePublishInput(ctx: Context, input: PublishEventArgs, prefix = ''): PublishInput {
-  const field = (name: string) => `${prefix}${name}`;
-  const { catalog } = ctx.services;
-  const eventType = catalog.eventType(input.type);
-  if (!eventType) throw badInput(field('type'), `"${input.type}" is not an event type of the catalog (see the eventTypes query).`);
-  if (eventType.operational) throw badInput(field('type'), `"${input.type}" is one of Hookstream's own events: it publishes them itself.`);
-  if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
-    throw badInput(field('data'), '"data" must be a JSON object: the entity the event is about.');
-  }
-  const size = Buffer.byteLength(JSON.stringify(input.data), 'utf8');
-  if (size > ctx.config.maxPayloadBytes) {
-    throw new HookstreamError('PAYLOAD_TOO_LARGE', `"data" is ${size} bytes serialised; the limit is ${ctx.config.maxPayloadBytes} (MAX_PAYLOAD_BYTES).`, {
-      field: field('data'),
-      limit: ctx.config.maxPayloadBytes,
-    });
-  }
-  if (jsonDepth(input.data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) throw badInput(field('data'), `"data" is nested more than ${MAX_DATA_DEPTH} levels deep.`);
-  // The type's JSON Schema (compiled once, at start-up); deprecated types are checked and accepted like any other.
-  const violation = catalog.validateData(input.type, input.data);
-  if (violation) {
-    throw new HookstreamError('BAD_USER_INPUT', `The data does not fit the schema of ${input.type}: ${violation.message}`, { field: field('data'), path: violation.path });
-  }
-  if (input.idempotencyKey != null && (input.idempotencyKey.length < 1 || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-    throw badInput(field('idempotencyKey'), `"idempotencyKey" must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
-  }
-  if (input.context && input.context.length > MAX_CONTEXT_REFS) throw badInput(field('context'), `"context" may hold at most ${MAX_CONTEXT_REFS} entries.`);
-  const refs: ContextRef[] = [];
-  for (const ref of input.context ?? []) {
-    if (ref.id.length < 1 || ref.id.length > 200) throw badInput(field('context'), 'Each context "id" must be 1–200 characters.');
-    refs.push({ dimension: resolveDimension(catalog, ref, field('context')), id: ref.id });
-  }
-  return {
-    accountId: ctx.account.id,
-    type: input.type,
-    data: input.data,
-    occurredAt: input.occurredAt ?? new Date(),
-    idempotencyKey: input.idempotencyKey ?? null,
-    context: refs.length > 0 ? refs : null,
-  };
+/** One publishEvent input, checked (src/publishing/publish-input.ts) and turned into the engine's. */
+function validatePublishInput(ctx: Context, input: PublishRequest, prefix = ''): PublishInput {
+  return checkPublishRequest({ catalog: ctx.services.catalog, maxPayloadBytes: ctx.config.maxPayloadBytes }, ctx.account.id, input, prefix);
 }
 
 export const MAX_EVENTS_PER_CALL = 100;

@@ -5,7 +5,10 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config.js';
 import { checkCustomHeaders } from '../domain/header-policy.js';
 import { publicId } from '../domain/public-id.js';
-import { dimensionOfRestrictionType, type RestrictionType } from '../domain/restriction-type.js';
+import type { RestrictionType } from '../domain/restriction-type.js';
+import { resolveDimension, type DimensionChoice } from '../catalog/resolve-dimension.js';
+
+export { resolveDimension, type DimensionChoice };
 import { checkResolvedAddresses, checkWebhookUrl } from '../domain/target-policy.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import { badInput } from '../errors.js';
@@ -24,7 +27,6 @@ export const MAX_EVENT_PATTERNS = 50;
 export type HeaderValue = { name: string; value: string };
 export type RestrictionValue = { dimension: string; targetId: string };
 /** A restriction or context ref as the API takes it: anny's `type`, or any catalog `dimension` (exactly one). */
-export type DimensionChoice = { type?: RestrictionType | null; dimension?: string | null };
 
 export function validateName(name: string, field = 'name'): string {
   const trimmed = name.trim();
@@ -84,23 +86,6 @@ export function validateHeaders(headers: readonly HeaderValue[] | null | undefin
   return headers.map(({ name, value }) => ({ name, value }));
 }
 
-/**
- * The dimension a restriction or context ref names: `dimension`, or anny's `type` in lower case (RESOURCE_GROUP →
- * resource_group). Exactly one of them; the catalog must have the dimension.
- */
-export function resolveDimension(catalog: Catalog, choice: DimensionChoice, field: string): string {
-  const hasType = choice.type != null;
-  const hasDimension = choice.dimension != null;
-  if (hasType === hasDimension) {
-    throw badInput(field, hasType ? 'Give either "type" or "dimension", not both.' : 'Give the dimension a restriction or context ref is about: "dimension" (or, for anny\'s five, "type").');
-  }
-  const dimension = hasType ? dimensionOfRestrictionType(choice.type!) : choice.dimension!.trim();
-  if (!catalog.dimension(dimension)) {
-    const known = catalog.dimensions.map((entry) => `"${entry.name}"`).join(', ');
-    throw badInput(field, `"${dimension}" is not a context dimension of this platform's catalog (${known ? `it has ${known}` : 'it has none'}).`);
-  }
-  return dimension;
-}
 
 export function validateRestrictions(
   catalog: Catalog,

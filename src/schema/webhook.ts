@@ -16,7 +16,8 @@ import { newId } from '../db/ids.js';
 import { generateWebhookSecret } from '../domain/signature.js';
 import { RESTRICTION_TYPES, restrictionTypeOfDimension } from '../domain/restriction-type.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
-import { HttpMethod as HttpMethodValues } from '../generated/prisma/enums.js';
+import { DeliveryOrdering as DeliveryOrderingValues, HttpMethod as HttpMethodValues } from '../generated/prisma/enums.js';
+import { channelOf } from '../domain/webhook-channel.js';
 import { builder } from './builder.js';
 import { checkConnectionArgsFirst } from './connection-args.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
@@ -33,6 +34,12 @@ import {
 } from './webhook-input.js';
 
 export const HttpMethodEnum = builder.enumType('HttpMethod', { values: Object.values(HttpMethodValues) });
+export const DeliveryOrderingEnum = builder.enumType('DeliveryOrdering', {
+  values: Object.values(DeliveryOrderingValues),
+  description:
+    'NONE: deliveries go as they come. PER_KEY: deliveries of one ordering key are attempted strictly in publish order, each after the one before has finished. LATEST_PER_KEY: as PER_KEY, and a queued delivery never attempted is SUPERSEDED when a newer event of its key arrives.',
+});
+export const WebhookChannelEnum = builder.enumType('WebhookChannel', { values: ['HTTP', 'EMAIL'] as const });
 export const RestrictionTypeEnum = builder.enumType('RestrictionType', {
   values: RESTRICTION_TYPES,
   description: "anny's five context dimensions, each the dimension of its name in lower case (RESOURCE_GROUP: `resource_group`); other catalogs' dimensions are named by `dimension`.",
@@ -78,6 +85,8 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     }),
     restrictions: t.relation('restrictions', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     transform: t.exposeString('transform', { nullable: true, description: 'JSONata expression over the standard body; its result is what is signed and sent.' }),
+    ordering: t.expose('ordering', { type: DeliveryOrderingEnum }),
+    channel: t.field({ type: WebhookChannelEnum, description: 'From the url: mailto: is EMAIL, anything else HTTP.', select: { url: true }, resolve: (webhook) => channelOf(webhook.url) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -180,6 +189,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     restrictions: t.field({ type: [RestrictionItemInput] }),
     transform: t.string({ description: TRANSFORM_DESCRIPTION }),
     rateLimitPerSecond: t.int({ description: 'Most requests a second to this endpoint; unset: no limit.' }),
+    ordering: t.field({ type: DeliveryOrderingEnum, defaultValue: 'NONE' }),
   }),
 });
 
@@ -198,6 +208,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     restrictions: t.field({ type: [RestrictionItemInput] }),
     transform: t.string({ description: `${TRANSFORM_DESCRIPTION} null or empty removes it.` }),
     rateLimitPerSecond: t.int(),
+    ordering: t.field({ type: DeliveryOrderingEnum }),
   }),
 });
 
@@ -265,6 +276,7 @@ builder.mutationFields((t) => ({
         httpMethod: input.httpMethod ?? 'POST',
         sendData,
         rateLimitPerSecond: validateRateLimit(input.rateLimitPerSecond),
+        ordering: input.ordering ?? 'NONE',
         headers: sealHeaders(ctx, validateHeaders(input.headers)),
         restrictions: validateRestrictions(catalog, input.restrictions, events),
         transform: await validateTransform(input.transform, { events, sendData }, catalog, transforms),
@@ -295,6 +307,7 @@ builder.mutationFields((t) => ({
       if (input.httpMethod != null) changes.httpMethod = input.httpMethod;
       if (input.sendData != null) changes.sendData = input.sendData;
       if (input.rateLimitPerSecond !== undefined) changes.rateLimitPerSecond = validateRateLimit(input.rateLimitPerSecond);
+      if (input.ordering != null) changes.ordering = input.ordering;
       if (input.headers != null) changes.headers = sealHeaders(ctx, validateHeaders(input.headers));
       const events = changes.events ?? webhook.events;
       if (input.restrictions != null) {

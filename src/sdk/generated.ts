@@ -24,6 +24,7 @@ export type CreateWebhookInput = {
   httpMethod?: HttpMethod | null | undefined;
   /** 1–100 characters */
   name: string;
+  ordering?: DeliveryOrdering | null | undefined;
   /** Most requests a second to this endpoint; unset: no limit. */
   rateLimitPerSecond?: number | null | undefined;
   restrictions?: Array<RestrictionItemInput> | null | undefined;
@@ -46,11 +47,19 @@ export type DeliveryFilter = {
   webhookId?: string | number | null | undefined;
 };
 
+/** NONE: deliveries go as they come. PER_KEY: deliveries of one ordering key are attempted strictly in publish order, each after the one before has finished. LATEST_PER_KEY: as PER_KEY, and a queued delivery never attempted is SUPERSEDED when a newer event of its key arrives. */
+export type DeliveryOrdering =
+  | 'LATEST_PER_KEY'
+  | 'NONE'
+  | 'PER_KEY';
+
 export type DeliveryStatus =
+  | 'EXPIRED'
   | 'FAILED'
   | 'PENDING'
   | 'RETRYING'
-  | 'SUCCEEDED';
+  | 'SUCCEEDED'
+  | 'SUPERSEDED';
 
 /** A custom header sent with every request, e.g. an Authorization header the receiver expects. */
 export type HeaderInput = {
@@ -77,10 +86,16 @@ export type PublishEventInput = {
   context?: Array<ContextRefInput> | null | undefined;
   /** The full entity as it is now: a JSON object */
   data: unknown;
+  /** No attempt before this time (reminders). */
+  deliverAt?: string | null | undefined;
+  /** Not after this time: a delivery not yet succeeded by then becomes EXPIRED. */
+  expiresAt?: string | null | undefined;
   /** Same key within an account: the first event is returned, nothing new is sent */
   idempotencyKey?: string | null | undefined;
   /** Default: now */
   occurredAt?: string | null | undefined;
+  /** What ordered webhooks keep in order (e.g. the booking's id); default: the catalog's ordering key of the type. */
+  orderingKey?: string | null | undefined;
   /** A catalog type */
   type: string;
 };
@@ -118,6 +133,7 @@ export type UpdateWebhookInput = {
   httpMethod?: HttpMethod | null | undefined;
   id: string | number;
   name?: string | null | undefined;
+  ordering?: DeliveryOrdering | null | undefined;
   rateLimitPerSecond?: number | null | undefined;
   restrictions?: Array<RestrictionItemInput> | null | undefined;
   sendData?: boolean | null | undefined;

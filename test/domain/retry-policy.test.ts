@@ -11,6 +11,7 @@ import {
   type RetryPolicy,
 } from '../../src/domain/retry-policy.js';
 
+const now = new Date('2026-12-01T12:00:00.000Z');
 const policy: RetryPolicy = { retrySchedule: [5_000, 300_000, 1_800_000], disableAfterFailures: 5 };
 const failure = (extra: Partial<Extract<OutcomeSummary, { kind: 'failure' }>> = {}): OutcomeSummary => ({
   kind: 'failure',
@@ -51,12 +52,22 @@ describe('decideBeforeAttempt', () => {
     ['an attempt already recorded is never sent twice', state({ status: 'RETRYING', attemptCount: 3 }), 3, { action: 'skip' }],
     ['a finished delivery is left alone', state({ status: 'SUCCEEDED', attemptCount: 1 }), 2, { action: 'skip' }],
     ['a failed delivery is left alone', state({ status: 'FAILED', attemptCount: 1 }), 2, { action: 'skip' }],
-    ['a deleted webhook fails the delivery unsent', state({ webhookDeleted: true, webhookActive: false }), 1, { action: 'fail', reason: 'webhook deleted' }],
-    ['a disabled webhook fails the delivery unsent', state({ webhookActive: false }), 1, { action: 'fail', reason: 'webhook disabled' }],
-    ['an archived delivery fails unsent', state({ archived: true }), 1, { action: 'fail', reason: 'delivery archived' }],
+    ['a deleted webhook fails the delivery unsent', state({ webhookDeleted: true, webhookActive: false }), 1, { action: 'end', status: 'FAILED', reason: 'webhook deleted' }],
+    ['a disabled webhook fails the delivery unsent', state({ webhookActive: false }), 1, { action: 'end', status: 'FAILED', reason: 'webhook disabled' }],
+    ['an archived delivery fails unsent', state({ archived: true }), 1, { action: 'end', status: 'FAILED', reason: 'delivery archived' }],
+    ['past its expiresAt it expires', state({ expiresAt: new Date('2026-12-01T11:59:59.999Z') }), 1, { action: 'end', status: 'EXPIRED' }],
+    ['at its expiresAt it expires', state({ expiresAt: now }), 1, { action: 'end', status: 'EXPIRED' }],
+    ['before its expiresAt it is sent', state({ expiresAt: new Date('2026-12-01T12:00:00.001Z') }), 1, { action: 'send' }],
+    ['a retry expires too', state({ status: 'RETRYING', attemptCount: 2, expiresAt: now }), 3, { action: 'end', status: 'EXPIRED' }],
+    ['a newer event of its key supersedes an unattempted one', state({ supersededByNewer: true }), 1, { action: 'end', status: 'SUPERSEDED' }],
+    ['an attempted one is not superseded: its retries go on', state({ status: 'RETRYING', attemptCount: 1, supersededByNewer: true }), 2, { action: 'send' }],
+    ['one behind an unfinished earlier delivery of its key waits', state({ blockedByEarlier: true }), 1, { action: 'hold' }],
+    ['a retry behind a manual retry of an earlier delivery waits', state({ status: 'RETRYING', attemptCount: 1, blockedByEarlier: true }), 2, { action: 'hold' }],
+    ['an expired one is ended, not held', state({ blockedByEarlier: true, expiresAt: now }), 1, { action: 'end', status: 'EXPIRED' }],
+    ['a disabled webhook fails before anything expires', state({ webhookActive: false, expiresAt: now }), 1, { action: 'end', status: 'FAILED' }],
   ];
   it.each(rows)('%s', (_name, delivery, attemptNumber, expected) => {
-    expect(decideBeforeAttempt(delivery, attemptNumber)).toMatchObject(expected as object);
+    expect(decideBeforeAttempt(delivery, attemptNumber, now)).toMatchObject(expected as object);
   });
 });
 

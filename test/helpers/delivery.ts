@@ -32,7 +32,7 @@ export type DeliveryRow = {
   webhook_id: string;
   event_id: string;
   event_type: string;
-  status: 'PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED';
+  status: 'PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED' | 'SUPERSEDED';
   attempt_count: number;
   next_attempt_at: Date | null;
   last_response_status: number | null;
@@ -41,6 +41,10 @@ export type DeliveryRow = {
   failure_reason: string | null;
   archived: boolean;
   body: string | null;
+  ordering_key: string | null;
+  sequence: number | null;
+  held: boolean;
+  expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 };

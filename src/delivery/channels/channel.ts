@@ -3,7 +3,9 @@
 // e-mail: SMTP reply classes — and reports them in channel-neutral terms, so that the worker and the pure retry
 // decision (domain/retry-policy.ts) never need to know which channel ran.
 
-export type ChannelKind = 'HTTP' | 'EMAIL';
+import type { ChannelKind } from '../../domain/webhook-channel.js';
+
+export { channelOf, type ChannelKind } from '../../domain/webhook-channel.js';
 
 export type PreparedAttempt = {
   /** The delivery's public ID: the `webhook-id` value, the same on every attempt. */
@@ -55,8 +57,3 @@ export interface DeliveryChannel {
 }
 
 export const REDACTED = '[redacted]';
-
-/** The channel of a webhook URL (CONTRACT.md: `channel` comes from the url's scheme). */
-export function channelOf(url: string): ChannelKind {
-  return url.toLowerCase().startsWith('mailto:') ? 'EMAIL' : 'HTTP';
-}
