@@ -30,6 +30,8 @@ export type DeliveryForAttempt = {
   rate_limit_per_second: number | null;
   /** Values encrypted. */
   headers: { name: string; value: string }[];
+  /** The W3C traceparent of the publish that made the delivery (null: made while tracing was off). */
+  trace_parent: string | null;
 };
 
 /** The deliveries of a batch of jobs with what their attempts need of the webhook, in one query. */
@@ -37,7 +39,7 @@ export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: r
   const { rows } = await client.query<DeliveryForAttempt>({
     name: 'deliveries-for-attempt',
     text: `select d.id, d.account_id, d.status, d.attempt_count, d.automatic_attempts, d.next_attempt_trigger, d.archived, d.body,
-            d.body_transformed, d.event_id, d.event_type,
+            d.body_transformed, d.event_id, d.event_type, d.trace_parent,
             w.id as webhook_id, w.url, w.http_method, w.transform, w.active, w.deleted_at, w.secret, w.previous_secret,
             w.previous_secret_expires_at, w.rate_limit_per_second,
             coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)

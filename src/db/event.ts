@@ -80,7 +80,17 @@ export type NewEvent = {
   createdAt: Date;
 };
 
-export type NewDelivery = { id: string; accountId: string; webhookId: string; eventId: string; eventType: string; body: string; createdAt: Date };
+export type NewDelivery = {
+  id: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  body: string;
+  createdAt: Date;
+  /** The publish span's W3C traceparent, which the delivery's attempt spans link to; absent while tracing is off. */
+  traceParent?: string | null;
+};
 
 /**
  * Events and their deliveries in one statement (one round trip for a whole batch): an event's deliveries are written
@@ -97,10 +107,10 @@ export async function insertEventsWithDeliveries(client: Queryable, events: read
        on conflict (account_id, idempotency_key) do nothing
        returning ${EVENT_COLUMNS}
      ), delivery as (
-       insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
-       select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.created_at, t.created_at, t.created_at
-         from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[])
-              as t(id, account_id, webhook_id, event_id, event_type, body, created_at)
+       insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at, trace_parent)
+       select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.created_at, t.created_at, t.created_at, t.trace_parent
+         from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[], $16::text[])
+              as t(id, account_id, webhook_id, event_id, event_type, body, created_at, trace_parent)
         where t.event_id in (select id from event)
      )
      select * from event`,
@@ -120,6 +130,8 @@ export async function insertEventsWithDeliveries(client: Queryable, events: read
       deliveries.map((d) => d.eventType),
       deliveries.map((d) => d.body),
       deliveries.map((d) => d.createdAt),
+      // Tracing off: one null instead of an array of them (unnest pads a missing array with nulls).
+      deliveries.some((d) => d.traceParent) ? deliveries.map((d) => d.traceParent ?? null) : null,
     ],
   });
   return rows;
