@@ -1,11 +1,11 @@
 // The browser console: a single page built by `npm run build:console` into console/dist and served by Hookstream
-// under /console (src/console/serve.ts). It imports the typed SDK documents from src/sdk (see `resolve.alias`).
+// under /console (src/console/serve.ts). It imports the SDK package's source, sdk/src (see `resolve.alias`).
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
 const consoleDir = fileURLToPath(new URL('.', import.meta.url));
-const sdkDir = fileURLToPath(new URL('../src/sdk/', import.meta.url));
+const sdkDir = fileURLToPath(new URL('../sdk/src/', import.meta.url));
 
 export default defineConfig({
   // 'console', resolved from this file so that the build works from any working directory.
@@ -13,7 +13,7 @@ export default defineConfig({
   base: '/console/',
   plugins: [react()],
   resolve: {
-    // `@sdk/generated` is src/sdk/generated.ts (the codegen output), `@sdk/client` the fetch client beside it.
+    // `@sdk/generated` is sdk/src/generated.ts (the codegen output), `@sdk/client` the package's fetch client.
     alias: [{ find: /^@sdk\/(.*)$/, replacement: `${sdkDir}$1` }],
   },
   build: {

@@ -12,7 +12,7 @@ const { printedSchema } = await import('./print-schema.js');
 writeFileSync('schema.graphql', printedSchema());
 console.log('✔ Wrote schema.graphql');
 execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts'], { stdio: 'inherit' });
-console.log('✔ Wrote src/sdk/generated.ts');
+console.log('✔ Wrote sdk/src/generated.ts');
 // The JSON Schema of catalog files, printed from the zod schema that start-up checks them with.
 const { printCatalogJsonSchema } = await import('../src/catalog/catalog-file.js');
 writeFileSync('docs/catalog.schema.json', printCatalogJsonSchema());

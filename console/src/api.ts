@@ -1,4 +1,4 @@
-// The console's only way to the service: the typed SDK client (src/sdk/client.ts) over fetch to /graphql for queries
+// The console's only way to the service: the SDK package's fetch client (sdk/src/client.ts) over fetch to /graphql for queries
 // and mutations, and graphql-ws to ws(s)://<this host>/graphql for subscriptions. Both carry the credential: the
 // account's API key, or a portal session's token (a portal link), which the console uses without ever seeing a key.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';

@@ -38,6 +38,8 @@ export type DeliveryForAttempt = {
   rate_limit_per_second: number | null;
   /** Values encrypted. */
   headers: { name: string; value: string }[];
+  /** The W3C traceparent of the publish that made the delivery (null: made while tracing was off). */
+  trace_parent: string | null;
 };
 
 /** The deliveries of a batch of jobs with what their attempts need of the webhook, in one query. */
@@ -45,7 +47,7 @@ export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: r
   const { rows } = await client.query<DeliveryForAttempt>({
     name: 'deliveries-for-attempt',
     text: `select d.id, d.account_id, d.status, d.attempt_count, d.automatic_attempts, d.next_attempt_trigger, d.archived, d.body,
-            d.body_transformed, d.event_id, d.event_type, d.ordering_key, d.sequence, d.expires_at,
+            d.body_transformed, d.event_id, d.event_type, d.trace_parent, d.ordering_key, d.sequence, d.expires_at,
             (w.ordering <> 'NONE' and d.ordering_key is not null and exists (
                select 1 from deliveries e
                 where e.webhook_id = d.webhook_id and e.ordering_key = d.ordering_key and e.sequence < d.sequence

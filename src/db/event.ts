@@ -96,15 +96,19 @@ export type NewDelivery = {
   orderingKey: string | null;
   sequence: number | null;
   held: boolean;
+  /** The publish span's W3C traceparent, which the delivery's attempt spans link to; absent while tracing is off. */
+  traceParent?: string | null;
 };
 
 const DELIVERY_INSERT = `insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, expires_at,
-                              ordering_key, sequence, held, created_at, updated_at)`;
+                              ordering_key, sequence, held, trace_parent, created_at, updated_at)`;
+const DELIVERY_SELECT = `select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.next_attempt_at, t.expires_at,
+              t.ordering_key, t.sequence, t.held, t.trace_parent, t.created_at, t.created_at`;
 /** The rows of deliveryValues(), as parameters from `$first` on. */
 function deliveryRows(first: number): string {
-  const types = ['uuid', 'uuid', 'uuid', 'uuid', 'text', 'text', 'timestamptz', 'timestamptz', 'timestamptz', 'text', 'int', 'bool'];
+  const types = ['uuid', 'uuid', 'uuid', 'uuid', 'text', 'text', 'timestamptz', 'timestamptz', 'timestamptz', 'text', 'int', 'bool', 'text'];
   return `unnest(${types.map((type, index) => `$${first + index}::${type}[]`).join(', ')})
-              as t(id, account_id, webhook_id, event_id, event_type, body, created_at, next_attempt_at, expires_at, ordering_key, sequence, held)`;
+              as t(id, account_id, webhook_id, event_id, event_type, body, created_at, next_attempt_at, expires_at, ordering_key, sequence, held, trace_parent)`;
 }
 
 function deliveryValues(deliveries: readonly NewDelivery[]): unknown[] {
@@ -121,6 +125,8 @@ function deliveryValues(deliveries: readonly NewDelivery[]): unknown[] {
     deliveries.map((d) => d.orderingKey),
     deliveries.map((d) => d.sequence),
     deliveries.map((d) => d.held),
+    // Tracing off: one null instead of an array of them (unnest pads a missing array with nulls).
+    deliveries.some((d) => d.traceParent) ? deliveries.map((d) => d.traceParent ?? null) : null,
   ];
 }
 
@@ -140,8 +146,7 @@ export async function insertEventsWithDeliveries(client: Queryable, events: read
        returning ${EVENT_COLUMNS}
      ), delivery as (
        ${DELIVERY_INSERT}
-       select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.next_attempt_at, t.expires_at,
-              t.ordering_key, t.sequence, t.held, t.created_at, t.created_at
+       ${DELIVERY_SELECT}
          from ${deliveryRows(9)}
         where t.event_id in (select id from event)
      )
@@ -167,8 +172,7 @@ export async function insertDeliveries(client: Queryable, deliveries: readonly N
   await client.query({
     name: 'insert-deliveries',
     text: `${DELIVERY_INSERT}
-           select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.next_attempt_at, t.expires_at,
-                  t.ordering_key, t.sequence, t.held, t.created_at, t.created_at
+           ${DELIVERY_SELECT}
              from ${deliveryRows(1)}`,
     values: deliveryValues(deliveries),
   });

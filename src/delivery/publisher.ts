@@ -25,6 +25,7 @@ import type { Catalog, ContextRef } from '../catalog/catalog.js';
 import { publicId } from '../domain/public-id.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
 import type { DeliveryQueue, NewJob } from '../queue/queue.js';
+import { isTracingOn, startPublishSpan, type PublishSpan } from '../telemetry/index.js';
 
 export type PublishInput = {
   accountId: string;
@@ -63,7 +64,11 @@ export type PublisherDeps = {
   maxConcurrentFlushes?: number;
 };
 
-type Pending = { group: readonly PublishInput[]; resolve: (results: PublishResult[]) => void; reject: (error: unknown) => void };
+/** A caller's group; `spans` (one per input) only while tracing is on. */
+type Pending = { group: readonly PublishInput[]; spans: readonly PublishSpan[] | null; resolve: (results: PublishResult[]) => void; reject: (error: unknown) => void };
+
+/** One publish span per input of a batch (null: tracing was off for that caller), or null when none has one. */
+type BatchSpans = readonly (PublishSpan | null)[] | null;
 
 /** A delivery of the batch before its place in its key's line is known (unordered ones: body and all). */
 type PendingDelivery = Omit<NewDelivery, 'body'> & { latest: boolean; bodyAt: (sequence: number | null) => string };
@@ -96,7 +101,8 @@ export function createPublisher(deps: PublisherDeps): Publisher {
 
   async function flushBatch(batch: Pending[]): Promise<void> {
     try {
-      const results = await writeEvents(batch.flatMap((entry) => entry.group));
+      const spans: BatchSpans = batch.some((entry) => entry.spans) ? batch.flatMap((entry): (PublishSpan | null)[] => (entry.spans ? [...entry.spans] : entry.group.map(() => null))) : null;
+      const results = await writeEvents(batch.flatMap((entry) => entry.group), spans);
       let offset = 0;
       for (const entry of batch) {
         entry.resolve(results.slice(offset, offset + entry.group.length));
@@ -105,15 +111,16 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       // Someone's input broke the shared transaction: each group alone, so the error reaches only its own caller.
-      await Promise.all(batch.map((entry) => writeEvents(entry.group).then(entry.resolve, entry.reject)));
+      await Promise.all(batch.map((entry) => writeEvents(entry.group, entry.spans).then(entry.resolve, entry.reject)));
     }
   }
 
-  async function writeEvents(inputs: readonly PublishInput[]): Promise<PublishResult[]> {
+  async function writeEvents(inputs: readonly PublishInput[], spans: BatchSpans): Promise<PublishResult[]> {
     // Read before the transaction opens, so that it holds its connection only for the writes (read committed either
     // way: a webhook changed meanwhile is seen as it was a moment earlier).
     const webhooks = groupByAccount(await findActiveWebhooks(deps.pool, [...new Set(inputs.map((input) => input.accountId))]));
     const prepared = prepareEvents(deps.catalog, inputs, webhooks);
+    if (spans) keepTraceParents(prepared, spans);
     const leaders = prepared.filter((p) => p.leader === null);
     const deliveries = leaders.flatMap((p) => p.deliveries);
     const written = await withTransaction(deps.pool, async (client) => {
@@ -153,7 +160,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         row,
       ]),
     );
-    return prepared.map((p) => {
+    const results = prepared.map((p) => {
       const leader = p.leader ?? p;
       const first = written.get(leader.event.id);
       if (first) return { event: eventModelOf(first.row), deliveryCount: first.deliveryCount, duplicate: p.leader !== null };
@@ -162,20 +169,52 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       const { delivery_count: deliveryCount, ...event } = earlier;
       return { event: eventModelOf(event), deliveryCount, duplicate: true };
     });
+    if (spans) endPublishSpans(prepared, results, spans);
+    return results;
   }
 
   return {
     publish(group) {
       if (group.length === 0) return Promise.resolve([]);
-      return new Promise<PublishResult[]>((resolve, reject) => {
-        pending.push({ group, resolve, reject });
+      // Started here, in the caller's context (a GraphQL operation's span is their parent): the batch is written from
+      // whichever caller's turn flushes it. One span per event, not per batch: see endPublishSpans.
+      const spans = isTracingOn() ? group.map((input) => startPublishSpan({ eventType: input.type, accountId: input.accountId })) : null;
+      const written = new Promise<PublishResult[]>((resolve, reject) => {
+        pending.push({ group, spans, resolve, reject });
         pump();
+      });
+      if (!spans) return written;
+      return written.catch((error: unknown) => {
+        for (const span of spans) span.fail(error);
+        throw error;
       });
     },
     async drain() {
       while (flushes.size > 0 || pending.length > 0) await Promise.allSettled([...flushes]);
     },
   };
+}
+
+/** Every delivery keeps its publish span's traceparent (deliveries.trace_parent): its attempt spans link to it. */
+function keepTraceParents(prepared: readonly Prepared[], spans: NonNullable<BatchSpans>): void {
+  prepared.forEach((p, index) => {
+    const traceParent = spans[index]?.traceParent ?? null;
+    for (const delivery of p.deliveries) delivery.traceParent = traceParent;
+  });
+}
+
+/**
+ * Ends each event's span with the deliveries it created (none for a repeated idempotency key) and the size of the
+ * transaction that wrote it. A span per event rather than one per batch with links: a batch mixes callers (other
+ * requests, other accounts), so under its own caller's operation span each publish reads as that request's work,
+ * with its own deliveries, and a trace holds no other tenant's events; `batch_size` tells that it went with others.
+ */
+function endPublishSpans(prepared: readonly Prepared[], results: readonly PublishResult[], spans: NonNullable<BatchSpans>): void {
+  prepared.forEach((p, index) => {
+    const result = results[index]!;
+    const created = result.duplicate ? [] : p.deliveries.map((delivery) => delivery.id);
+    spans[index]?.end({ deliveryCount: created.length, deliveryIds: created, duplicate: result.duplicate, eventId: result.event.id, batchSize: prepared.length });
+  });
 }
 
 /** A delivery with its place in its line (or none) and the body that place gives it. */

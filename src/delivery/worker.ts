@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import { transformBody } from '../transform/transform-body.js';
 import type { TransformRunner } from '../transform/transform-runner.js';
 import type { FetchedJob } from '../queue/queue.js';
+import { isTracingOn, startAttemptSpan } from '../telemetry/index.js';
 import type { AttemptOutcome, DeliveryChannel } from './channels/channel.js';
 import type { Recorder, Recording } from './recorder.js';
 
@@ -78,7 +79,22 @@ export function createBatchRunner(deps: WorkerDeps) {
       return transformFailure(job, delivery, startedAt, transformed.error);
     }
     const body = transformed?.body ?? delivery.body!;
-    const outcome = await deps.channelFor(delivery.url).send({
+    const channel = deps.channelFor(delivery.url);
+    // Tracing on: an HTTP client span per attempt, linked to the delivery's publish span; the receiver gets its
+    // traceparent. Off: no span, no header.
+    const span =
+      isTracingOn() && channel.kind === 'HTTP'
+        ? startAttemptSpan({
+            publishTraceParent: delivery.trace_parent,
+            url: delivery.url,
+            method: delivery.http_method,
+            deliveryId: delivery.id,
+            webhookId: delivery.webhook_id,
+            attemptNumber: job.data.attemptNumber,
+            trigger: delivery.next_attempt_trigger,
+          })
+        : null;
+    const outcome = await channel.send({
       deliveryId: publicId('Delivery', delivery.id),
       eventType: delivery.event_type,
       url: delivery.url,
@@ -87,7 +103,9 @@ export function createBatchRunner(deps: WorkerDeps) {
       signatureHeaders: signatureHeaders(delivery, body, startedAt),
       customHeaders: delivery.headers.map((header) => ({ name: header.name, value: secrets.decrypt(header.value) })),
       timeoutMs: deps.timeoutMs,
+      traceHeaders: span?.headers(),
     });
+    span?.end(outcome);
     deps.onAttempt?.(outcome);
     const trigger = delivery.next_attempt_trigger;
     // A retry's delay counts from when its outcome is recorded (Retry-After dates: from when the answer came).

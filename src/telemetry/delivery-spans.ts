@@ -22,6 +22,8 @@ export const ATTRIBUTES = Object.freeze({
   eventId: 'hookstream.event.id',
   accountId: 'hookstream.account.id',
   deliveryCount: 'hookstream.deliveries.created',
+  deliveryIds: 'hookstream.delivery.ids',
+  batchSize: 'hookstream.publish.batch_size',
   duplicate: 'hookstream.event.duplicate',
   deliveryId: 'hookstream.delivery.id',
   webhookId: 'hookstream.webhook.id',
@@ -51,11 +53,17 @@ export type PublishSpanInput = {
 export type PublishSpan = {
   /** Store this on every delivery the publish creates (deliveries.trace_parent); null while tracing is off. */
   readonly traceParent: string | null;
-  /** Ends the span with what the publish did. */
-  end(result: { deliveryCount: number; duplicate?: boolean; eventId?: string }): void;
+  /**
+   * Ends the span with what the publish did: the deliveries it created (row ids, recorded as public IDs) and how many
+   * events the transaction that wrote it held (group commit: a publish may wait for the batch before it).
+   */
+  end(result: { deliveryCount: number; duplicate?: boolean; eventId?: string; deliveryIds?: readonly string[]; batchSize?: number }): void;
   /** Ends the span as failed (the publish threw). */
   fail(error: unknown): void;
 };
+
+/** Most delivery IDs a publish span lists (an account may have hundreds of webhooks; the count has them all). */
+const MAX_DELIVERY_IDS = 100;
 
 const NO_PUBLISH_SPAN: PublishSpan = Object.freeze({ traceParent: null, end: () => {}, fail: () => {} });
 
@@ -82,6 +90,9 @@ export function startPublishSpan(input: PublishSpanInput): PublishSpan {
       if (ended) return;
       ended = true;
       span.setAttribute(ATTRIBUTES.deliveryCount, result.deliveryCount);
+      // The first ones, so that a trace names the deliveries to look for (each attempt span carries its own ID).
+      if (result.deliveryIds?.length) span.setAttribute(ATTRIBUTES.deliveryIds, result.deliveryIds.slice(0, MAX_DELIVERY_IDS).map((id) => publicId('Delivery', id)));
+      if (result.batchSize !== undefined) span.setAttribute(ATTRIBUTES.batchSize, result.batchSize);
       if (result.duplicate !== undefined) span.setAttribute(ATTRIBUTES.duplicate, result.duplicate);
       if (result.eventId) span.setAttribute(ATTRIBUTES.eventId, publicId('Event', result.eventId));
       span.end();
