@@ -19,7 +19,7 @@ import { readMemory, sampleCpu, startClusterCpuTracker } from './proc.js';
 import { printReport, summarise, type PeerResult, type Report } from './report.js';
 import { startReceiver, type ReceiverMode } from './receiver.js';
 import { runFanout, runLatency, runRetries, runSustained } from './scenarios.js';
-import { REPO_ROOT, startService, type Service } from './service.js';
+import { buildService, REPO_ROOT, startService, type Service } from './service.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -96,6 +96,8 @@ async function main() {
   cleanups.push(() => rm(workDir, { recursive: true, force: true }));
   log(`bench: ${args.quick ? 'quick' : 'full'} run; receiver in ${receiverMode === 'child' ? 'a child process' : 'this process'}; load average ${loadBefore.toFixed(2)}; logs in ${workDir}`);
 
+  log('bench: compiling the service (npm run build)');
+  buildService();
   const cluster = await openBenchCluster(process.env['DATABASE_URL'], log, { statements: countStatements });
   cleanups.push(() => cluster.stop());
   const receiver = await startReceiver(receiverMode);

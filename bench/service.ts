@@ -1,6 +1,7 @@
-// The service under test, as its own process (`node --import tsx src/main.ts`), so that its CPU time and resident
-// memory are its own and not the load generator's. Its log (LOG_LEVEL=warn) goes to a file shown when it fails.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The service under test, as its own process — compiled JavaScript (`node dist/src/main.js`, as `npm start` runs it;
+// buildService() compiles it first) — so that its CPU time and resident memory are its own and not the load
+// generator's. Its log (LOG_LEVEL=warn) goes to a file shown when it fails.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,6 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { nowMs, sleep } from './clock.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** `npm run build`: the service as the bench runs it (incremental: seconds when nothing changed). */
+export function buildService(): void {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 /**
  * The only variables passed on from the caller's shell: none of the service's settings leaks in, so that a run
@@ -59,7 +65,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const profileFlags = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const logFd = openSync(options.logFile, 'a');
   const spawnedAt = nowMs();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...profileFlags, 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...profileFlags, 'dist/src/main.js'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', logFd, logFd],

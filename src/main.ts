@@ -15,7 +15,7 @@ try {
 }
 
 // Traces before anything else runs, when OTEL_EXPORTER_OTLP_ENDPOINT asks for them (null otherwise).
-const telemetry = startTelemetry(config);
+const telemetry = await startTelemetry(config);
 
 // Pretty on a developer's terminal, JSON elsewhere (LOG_FORMAT overrides).
 const app = await startApp(config, { logger: createLogger(config) }).catch((error: unknown) => {

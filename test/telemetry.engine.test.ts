@@ -72,7 +72,7 @@ describe('tracing on', () => {
 
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
-    telemetry = startTelemetry(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }))!;
+    telemetry = (await startTelemetry(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url })))!;
     app = await startTestApp({ ...ENGINE_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url });
     receiver = await startReceiver();
   });

@@ -19,8 +19,8 @@ const SPAN_KIND = { server: 2, client: 3, producer: 4 } as const;
 const STATUS_ERROR = 2;
 
 describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
-  it('starts nothing, and the helpers are no-ops with no traceparent', () => {
-    expect(startTelemetry(loadConfig({}))).toBeNull();
+  it('starts nothing, and the helpers are no-ops with no traceparent', async () => {
+    expect(await startTelemetry(loadConfig({}))).toBeNull();
     expect(isTracingOn()).toBe(false);
     const publish = startPublishSpan({ eventType: 'bookings.created', accountId: newId() });
     expect(publish.traceParent).toBeNull();
@@ -41,7 +41,7 @@ describe('tracing on', () => {
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
     // As main.ts does: the SDK first, then the service (whose yoga adds the operation spans).
-    telemetry = startTelemetry(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }))!;
+    telemetry = (await startTelemetry(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url })))!;
     app = await startTestApp({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url });
     webhookReceiver = await startReceiver();
   });

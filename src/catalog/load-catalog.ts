@@ -3,17 +3,17 @@
 // file, the place in it (with its line) and why, and start-up stops (main.ts prints it and exits 1).
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import { createCatalog, type Catalog } from './catalog.js';
 import { CatalogError, type CatalogIssue, type CatalogPath } from './catalog-error.js';
 import { catalogFileSchema } from './catalog-file.js';
+import { projectPath } from '../paths.js';
 
 /** The presets shipped in catalogs/: anny (the default) and the four other platforms whose pages we studied. */
 export const CATALOG_PRESETS = Object.freeze(['anny', 'calenso', 'sirvoy', 'channex', 'zenoti'] as const);
 export type CatalogPreset = (typeof CATALOG_PRESETS)[number];
 
-export const PRESETS_DIRECTORY = fileURLToPath(new URL('../../catalogs/', import.meta.url));
+export const PRESETS_DIRECTORY = `${projectPath('catalogs')}/`;
 
 /** The file of a preset. */
 export function presetPath(preset: CatalogPreset): string {

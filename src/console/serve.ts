@@ -4,12 +4,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../paths.js';
 
 export const CONSOLE_PATH = '/console';
 
 /** console/dist beside src/, found from this module so the working directory does not matter. */
-const DEFAULT_DIST_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+const DEFAULT_DIST_DIR = `${projectPath('console', 'dist')}/`;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.html': 'text/html; charset=utf-8',

@@ -1,10 +1,10 @@
 // Applies the checked-in SQL migrations in prisma/migrations with node-pg-migrate. Prisma's own `migrate deploy`
 // needs a schema-engine binary that cannot be downloaded here; node-pg-migrate runs plain SQL over `pg`, takes an
 // advisory lock (so several processes starting at once migrate exactly once) and records what it applied.
-import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import { projectPath } from '../paths.js';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+export const MIGRATIONS_DIR = projectPath('prisma', 'migrations');
 export const MIGRATIONS_TABLE = 'hookstream_migrations';
 
 export async function migrateDatabase(databaseUrl: string, log: (message: string) => void = () => {}): Promise<string[]> {

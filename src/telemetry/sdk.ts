@@ -2,11 +2,9 @@
 // not at all otherwise. Traces only, over OTLP/HTTP; the SDK reads the other standard variables itself
 // (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*…).
 // While it is off, every helper of this folder returns a shared no-op at once: tracing costs nothing.
+//
+// The SDK itself (about 30 MB of modules) is loaded only when tracing is asked for; the helpers need only the API.
 import { context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../config.js';
 
@@ -31,9 +29,15 @@ export function tracesUrl(endpoint: string): string {
 }
 
 /** Starts tracing if the configuration asks for it; null (and nothing started) otherwise. */
-export function startTelemetry(config: Pick<Config, 'otelEndpoint'>): Telemetry | null {
+export async function startTelemetry(config: Pick<Config, 'otelEndpoint'>): Promise<Telemetry | null> {
   if (!config.otelEndpoint) return null;
   if (tracingOn) throw new Error('OpenTelemetry is already started in this process');
+  const [{ OTLPTraceExporter }, { resourceFromAttributes }, { NodeSDK }, { BatchSpanProcessor }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/sdk-trace-base'),
+  ]);
   const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(config.otelEndpoint) }));
   const sdk = new NodeSDK({
     // Ours first; the SDK's detectors merge OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES over it.

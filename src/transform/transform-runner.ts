@@ -10,6 +10,7 @@
 //   itself; when it overruns (time or memory), its waiting runs fail at once instead of each waiting out the limit
 //   again, and for a while it may use all processes but one, so that well-behaved transforms always have one.
 import { fork, type ChildProcess } from 'node:child_process';
+import { projectPath } from '../paths.js';
 
 export type TransformResult =
   | { ok: true; body: string }
@@ -69,7 +70,8 @@ export function createTransformRunner(options: TransformRunnerOptions): Transfor
   let closed = false;
 
   function startWorker(slot: Slot): void {
-    const child = fork(new URL('./transform-worker.mjs', import.meta.url), [], {
+    // Plain JavaScript, the same file whether the service runs through tsx or compiled (dist/ has no copy).
+    const child = fork(projectPath('src', 'transform', 'transform-worker.mjs'), [], {
       // Plain JavaScript: none of the parent's loaders (tsx, vitest) are needed, nor wanted, in the process.
       execArgv: [`--max-old-space-size=${options.maxMemoryMb ?? 64}`, '--max-semi-space-size=8'],
       // Nothing of the service's environment (database URL, secret key) reaches an expression's process.
