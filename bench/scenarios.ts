@@ -1,6 +1,5 @@
 // The scenarios of issue 6, each against a running service and a loopback receiver. Every figure is measured from
 // the bench's side (publish calls) to the receiver's side (arrivals), on the shared monotonic clock of clock.ts.
-import { setMaxListeners } from 'node:events';
 import * as hdr from 'hdr-histogram-js';
 import { median, nowMs, percentile, sleep, waitUntil } from './clock.js';
 import { bookingData, type GraphqlClient } from './graphql-client.js';
@@ -202,8 +201,10 @@ export async function runLatency(options: {
   let publishFailures = 0;
   // Calls still open when the drain cap ends are aborted (a service far below the rate would otherwise keep the
   // run waiting for its backlog): their events count as missing, at their age then, like any event not arrived.
-  const abort = new AbortController();
-  setMaxListeners(0, abort.signal); // one listener per open call, thousands at 1,000/s
+  // One controller per call: thousands of listeners on one shared signal cost the load generator O(n) per call
+  // (EventTarget removes a listener by scanning), which at 1,000/s starved the load itself.
+  const open = new Set<AbortController>();
+  let aborted = false;
 
   const cpuBefore = options.sampleCpu();
   // Open loop: event i is published at t0 + i/rate whatever happened to the others, so a slow service cannot slow
@@ -216,15 +217,20 @@ export async function runLatency(options: {
     while (index < total && t0 + index * intervalMs <= nowMs()) {
       const key = `${keyPrefix}${index++}`;
       sentAt.set(key, nowMs()); // just before the publish call
+      const controller = new AbortController();
+      open.add(controller);
       inFlight.push(
-        client.publish(bookingData(key), { signal: abort.signal }).then(
-          (published) => void publishMs.push(published.finishedAt - published.startedAt),
-          () => {
-            if (abort.signal.aborted) return;
-            publishFailures++;
-            sentAt.delete(key);
-          },
-        ),
+        client
+          .publish(bookingData(key), { signal: controller.signal })
+          .then(
+            (published) => void publishMs.push(published.finishedAt - published.startedAt),
+            () => {
+              if (aborted) return;
+              publishFailures++;
+              sentAt.delete(key);
+            },
+          )
+          .finally(() => open.delete(controller)),
       );
     }
   }
@@ -233,7 +239,8 @@ export async function runLatency(options: {
   await Promise.race([Promise.all(inFlight), sleep(options.drainCapMs)]);
   await waitUntil(() => tracker.sync().firstByKey.size >= sentAt.size, drainDeadline - nowMs());
   const unanswered = inFlight.length - publishMs.length - publishFailures;
-  abort.abort();
+  aborted = true;
+  for (const controller of open) controller.abort();
   await Promise.all(inFlight);
   const cpuAfter = options.sampleCpu();
   const endedAt = nowMs();

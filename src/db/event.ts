@@ -166,6 +166,69 @@ export async function insertEventsWithDeliveries(client: Queryable, events: read
   return rows;
 }
 
+/**
+ * The whole of a batch of unordered events in one statement, its own commit: the events (idempotent per account and
+ * key), their deliveries, each delivery's first job (due now, or at its deliverAt), and the notifications that wake
+ * the workers and tell subscribers — one round trip, where a transaction around the same writes takes five while
+ * holding its locks. `jobInsertCte` is the queue's (src/queue/queue.ts). Returns the events written, each with how
+ * many deliveries it made.
+ */
+export async function publishEventsAtOnce(
+  client: Queryable,
+  events: readonly NewEvent[],
+  deliveries: readonly NewDelivery[],
+  channels: { wake: string; deliveries: string },
+  jobInsertCte: (name: string, source: string) => string,
+): Promise<(EventRow & { delivery_count: number })[]> {
+  if (events.length === 0) return [];
+  const { rows } = await client.query<EventRow & { delivery_count: number }>({
+    name: 'publish-events-at-once',
+    text: `with event as (
+       insert into events (id, account_id, type, data, context, occurred_at, idempotency_key, created_at)
+       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::timestamptz[])
+       on conflict (account_id, idempotency_key) do nothing
+       returning ${EVENT_COLUMNS}
+     ), delivery as (
+       ${DELIVERY_INSERT}
+       ${DELIVERY_SELECT}
+         from ${deliveryRows(9)}
+        where t.event_id in (select id from event)
+       returning id, account_id, webhook_id, event_id, next_attempt_at, created_at
+     ), first_attempt as (
+       select id as delivery_id, 1 as attempt_number,
+              case when next_attempt_at > created_at then 'later' else 'now' end as lane,
+              case when next_attempt_at > created_at then next_attempt_at end as run_at
+         from delivery
+     ), ${jobInsertCte('job', 'first_attempt')}, notified as (
+       -- Subscribers learn of each new delivery (PENDING), many to a payload; workers everywhere wake once.
+       select count(*)::int as sent from (
+         select pg_notify($23, payload) from (
+           select json_agg(json_build_object('id', id, 'accountId', account_id, 'webhookId', webhook_id, 'status', 'PENDING'))::text as payload
+             from (select d.*, (row_number() over ()) / 40 as chunk from delivery d) numbered group by chunk
+         ) changes
+         union all
+         select pg_notify($22, '') where exists (select 1 from job)
+       ) x
+     )
+     select e.*, (select count(*)::int from delivery d where d.event_id = e.id) as delivery_count, (select sent from notified) as notified
+       from event e`,
+    values: [
+      events.map((e) => e.id),
+      events.map((e) => e.accountId),
+      events.map((e) => e.type),
+      events.map((e) => e.dataJson),
+      events.map((e) => (e.context ? JSON.stringify(e.context) : null)),
+      events.map((e) => e.occurredAt),
+      events.map((e) => e.idempotencyKey),
+      events.map((e) => e.createdAt),
+      ...deliveryValues(deliveries),
+      channels.wake,
+      channels.deliveries,
+    ],
+  });
+  return rows;
+}
+
 /** Deliveries of events written before (in the same transaction): ordered ones, once their sequences are known. */
 export async function insertDeliveries(client: Queryable, deliveries: readonly NewDelivery[]): Promise<void> {
   if (deliveries.length === 0) return;

@@ -10,6 +10,7 @@ import {
   findEventsByIdempotencyKeys,
   insertDeliveries,
   insertEventsWithDeliveries,
+  publishEventsAtOnce,
   type CandidateWebhook,
   type EventModel,
   eventModelOf,
@@ -20,7 +21,7 @@ import {
 import { allocateSequences, findBusyKeys, lockActiveWebhooks, orderingKeyId, supersedeHeld, type OrderingKey } from '../db/ordering.js';
 import type { Queryable } from '../db/queryable.js';
 import { newId } from '../db/ids.js';
-import { deliveryNotifications, notify, type DeliveryChange } from '../db/notifications.js';
+import { DELIVERY_CHANNEL, deliveryNotifications, notify, type DeliveryChange } from '../db/notifications.js';
 import type { Catalog, ContextRef } from '../catalog/catalog.js';
 import { publicId } from '../domain/public-id.js';
 import { buildWebhookBody } from '../domain/webhook-body.js';
@@ -115,31 +116,26 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     }
   }
 
-  async function writeEvents(inputs: readonly PublishInput[], spans: BatchSpans): Promise<PublishResult[]> {
-    // Read before the transaction opens, so that it holds its connection only for the writes (read committed either
-    // way: a webhook changed meanwhile is seen as it was a moment earlier).
-    const webhooks = groupByAccount(await findActiveWebhooks(deps.pool, [...new Set(inputs.map((input) => input.accountId))]));
-    const prepared = prepareEvents(deps.catalog, inputs, webhooks);
-    if (spans) keepTraceParents(prepared, spans);
-    const leaders = prepared.filter((p) => p.leader === null);
-    const deliveries = leaders.flatMap((p) => p.deliveries);
-    const written = await withTransaction(deps.pool, async (client) => {
-      const events = leaders.map((p) => p.event);
-      let rows: EventRow[];
-      let sent: NewDelivery[];
-      let superseded: DeliveryChange[] = [];
-      if (!deliveries.some((d) => d.orderingKey !== null)) {
-        // The common case: events and deliveries in one statement.
-        sent = deliveries.map((d) => finish(d, d.sequence));
-        rows = await insertEventsWithDeliveries(client, events, sent);
-        const writtenIds = new Set(rows.map((row) => row.id));
-        sent = sent.filter((d) => writtenIds.has(d.eventId));
-      } else {
-        // Ordered deliveries take their places once their events are known to be new (no gaps in a line).
-        rows = await insertEventsWithDeliveries(client, events, []);
-        const writtenIds = new Set(rows.map((row) => row.id));
-        ({ sent, superseded } = await placeInLines(client, deliveries.filter((d) => writtenIds.has(d.eventId))));
-      }
+  type Written = Map<string, { row: EventRow; deliveryCount: number }>;
+
+  /** The common case, no ordered webhook among the deliveries: one statement, its own commit. */
+  async function writeUnordered(events: NewEvent[], deliveries: PendingDelivery[]): Promise<Written> {
+    const rows = await publishEventsAtOnce(
+      deps.pool,
+      events,
+      deliveries.map((d) => finish(d, null)),
+      { wake: deps.queue.wakeChannel, deliveries: DELIVERY_CHANNEL },
+      (name, source) => deps.queue.jobInsertCte(name, source),
+    );
+    return new Map(rows.map(({ delivery_count: deliveryCount, ...row }) => [row.id, { row, deliveryCount }]));
+  }
+
+  /** Ordered deliveries take their places once their events are known to be new (no gaps in a line): a transaction. */
+  function writeOrdered(events: NewEvent[], deliveries: PendingDelivery[]): Promise<Written> {
+    return withTransaction(deps.pool, async (client) => {
+      const rows = await insertEventsWithDeliveries(client, events, []);
+      const writtenIds = new Set(rows.map((row) => row.id));
+      const { sent, superseded } = await placeInLines(client, deliveries.filter((d) => writtenIds.has(d.eventId)));
       const now = Date.now();
       await deps.queue.enqueue(client, sent.flatMap((d) => firstJobs(d, now)));
       await notify(client, [
@@ -150,6 +146,18 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       for (const d of sent) sentPerEvent.set(d.eventId, (sentPerEvent.get(d.eventId) ?? 0) + 1);
       return new Map(rows.map((row) => [row.id, { row, deliveryCount: sentPerEvent.get(row.id) ?? 0 }]));
     });
+  }
+
+  async function writeEvents(inputs: readonly PublishInput[], spans: BatchSpans): Promise<PublishResult[]> {
+    // Read before the transaction opens, so that it holds its connection only for the writes (read committed either
+    // way: a webhook changed meanwhile is seen as it was a moment earlier).
+    const webhooks = groupByAccount(await findActiveWebhooks(deps.pool, [...new Set(inputs.map((input) => input.accountId))]));
+    const prepared = prepareEvents(deps.catalog, inputs, webhooks);
+    if (spans) keepTraceParents(prepared, spans);
+    const leaders = prepared.filter((p) => p.leader === null);
+    const deliveries = leaders.flatMap((p) => p.deliveries);
+    const events = leaders.map((p) => p.event);
+    const written = deliveries.some((d) => d.orderingKey !== null) ? await writeOrdered(events, deliveries) : await writeUnordered(events, deliveries);
     if (deliveries.length > 0) deps.wakeLocal();
 
     // An idempotency key seen before (in an earlier batch, or by an earlier event of this one): answer with its event.

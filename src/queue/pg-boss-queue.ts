@@ -76,6 +76,20 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
       if (inserted !== jobs.length) throw new Error(`pg-boss inserted ${inserted} of ${jobs.length} attempt jobs: a queue is missing`);
     },
 
+    jobInsertCte(name, source) {
+      // pg-boss's own insert (manager.insert) with its defaults spelled out: the queues' options as createQueues sets
+      // them, and pg-boss's 14 days of keep_until. The job table is partitioned by queue name, and its queue foreign
+      // key is checked at commit: a job of a missing queue fails the statement, never vanishes.
+      return `${name} as (
+        insert into pgboss.job (name, data, start_after, expire_in, keep_until, retry_limit, retry_delay, retry_backoff, policy)
+        select case ${source}.lane when 'now' then '${QUEUE_OF_LANE.now}' else '${QUEUE_OF_LANE.later}' end,
+               jsonb_build_object('deliveryId', ${source}.delivery_id, 'attemptNumber', ${source}.attempt_number),
+               coalesce(${source}.run_at, now()), ${options.expireInSeconds} * interval '1 second',
+               coalesce(${source}.run_at, now()) + interval '14 days', ${QUEUE_OPTIONS.retryLimit}, ${QUEUE_OPTIONS.retryDelay}, ${QUEUE_OPTIONS.retryBackoff}, '${QUEUE_OPTIONS.policy}'
+          from ${source}
+        returning id)`;
+    },
+
     async fetch(max) {
       if (max <= 0) return [];
       const later = await boss.fetch<FetchedJob['data']>(QUEUE_OF_LANE.later, { batchSize: max });
@@ -140,17 +154,12 @@ function idsByLane(jobs: readonly FetchedJob[]): Map<Lane, string[]> {
   return byLane;
 }
 
+/** Both lanes' pg-boss options. pg-boss's own retries only cover a worker that crashed or threw (database down): delivery retries are ours. */
+const QUEUE_OPTIONS = Object.freeze({ policy: 'standard' as const, retryLimit: 1000, retryDelay: 2, retryBackoff: true });
+
 async function createQueues(boss: PgBoss, expireInSeconds: number): Promise<void> {
   for (const name of Object.values(QUEUE_OF_LANE)) {
-    const queue = {
-      name,
-      policy: 'standard' as const,
-      // pg-boss's own retries only cover a worker that crashed or threw (database down): delivery retries are ours.
-      retryLimit: 1000,
-      retryDelay: 2,
-      retryBackoff: true,
-      expireInSeconds,
-    };
+    const queue = { name, ...QUEUE_OPTIONS, expireInSeconds };
     if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
     else await boss.createQueue(name, queue).catch(ignoreDuplicateQueue);
   }

@@ -29,6 +29,13 @@ export interface DeliveryQueue {
   readonly wakeChannel: string;
   /** Inserts jobs on the caller's transaction: they exist if and only if it commits. */
   enqueue(tx: Queryable, jobs: readonly NewJob[]): Promise<void>;
+  /**
+   * The same within the caller's own statement, to publish in one round trip: the SQL of a data-modifying CTE named
+   * `name` that inserts one job per row of the CTE `source`, whose columns are `delivery_id uuid, attempt_number int,
+   * lane text ('now' | 'later'), run_at timestamptz (null: now)`. It returns one row per job. Its statement fails
+   * as a whole if a job cannot be inserted.
+   */
+  jobInsertCte(name: string, source: string): string;
   /** Up to `max` due jobs, `later` lane first; each is this worker's until completed, failed or expired. */
   fetch(max: number): Promise<FetchedJob[]>;
   /** Done with these jobs (their attempts are recorded, or there was nothing to do). */
