@@ -18,13 +18,21 @@ const CREATE_WEBHOOK = `mutation BenchCreateWebhook($input: CreateWebhookInput!)
 
 export type Published = { eventId: string; deliveryCount: number; startedAt: number; finishedAt: number };
 
-export type PublishOptions = { type?: string; signal?: AbortSignal };
+export type PublishOptions = {
+  type?: string;
+  signal?: AbortSignal;
+  /** PublishEventInput.orderingKey: the line an ordered webhook keeps this event in (issue 13). */
+  orderingKey?: string;
+};
+
+/** What the bench sets of CreateWebhookInput. */
+export type WebhookInput = { name: string; url: string; events: string[]; ordering?: 'NONE' | 'PER_KEY' | 'LATEST_PER_KEY'; transform?: string };
 
 export type GraphqlClient = {
   publish(data: Record<string, unknown>, options?: PublishOptions): Promise<Published>;
   /** One `publishEvents` call for all of them; resolves with their delivery counts, in order. */
   publishMany(data: readonly Record<string, unknown>[], options?: PublishOptions): Promise<{ deliveryCounts: number[]; startedAt: number; finishedAt: number }>;
-  createWebhook(input: { name: string; url: string; events: string[] }): Promise<{ id: string; secret: string }>;
+  createWebhook(input: WebhookInput): Promise<{ id: string; secret: string }>;
   close(): Promise<void>;
 };
 
@@ -48,9 +56,10 @@ export function createGraphqlClient(serviceUrl: string, apiKey: string, connecti
   }
 
   return {
-    async publish(data, { type = 'bookings.created', signal } = {}) {
+    async publish(data, { type = 'bookings.created', signal, orderingKey } = {}) {
       const startedAt = nowMs();
-      const result = await execute<{ publishEvent: { event: { id: string }; deliveryCount: number } }>(PUBLISH, { input: { type, data } }, signal);
+      const input = orderingKey === undefined ? { type, data } : { type, data, orderingKey };
+      const result = await execute<{ publishEvent: { event: { id: string }; deliveryCount: number } }>(PUBLISH, { input }, signal);
       return { eventId: result.publishEvent.event.id, deliveryCount: result.publishEvent.deliveryCount, startedAt, finishedAt: nowMs() };
     },
     async publishMany(data, { type = 'bookings.created', signal } = {}) {

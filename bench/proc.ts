@@ -36,6 +36,17 @@ export function readCpuSeconds(pid: number): number {
   return readStat(pid)?.cpuSeconds ?? 0;
 }
 
+/** User + system CPU seconds so far of a process's children (the service's transform processes), 0 if none. */
+export function readChildrenCpuSeconds(parentPid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(entry);
+    if (stat && stat.ppid === parentPid) total += stat.cpuSeconds;
+  }
+  return total;
+}
+
 /** The postmaster of the cluster a backend belongs to (its parent), or null when it is not on this machine. */
 export function findPostmaster(backendPid: number): number | null {
   const stat = readStat(backendPid);

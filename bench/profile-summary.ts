@@ -2,7 +2,7 @@
 // bench/profiles/): self time by function (name + file) and by package, within one scenario's window (default: (1),
 // the sustained load).
 //
-//   npx tsx bench/profile-summary.ts [run directory | file.cpuprofile] [--window s1|s1b|s2|s2c|s3|all] [--top 25]
+//   npx tsx bench/profile-summary.ts [run directory | file.cpuprofile] [--window s1|s1b|s2|s2c|s3|s1o|s2o|s1x|s1t|all] [--top 25]
 //                                    [--callers writev]   (who calls a function: its self time by caller chain)
 //
 // A run directory holds one profile per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): thread 0 is the

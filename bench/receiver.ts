@@ -19,9 +19,11 @@ export type Arrival = {
   status: number;
   webhookId: string;
   eventId: string;
-  /** data.id of the published event: the bench's own key (e.g. "s2-17"). */
+  /** data.id of the published event: the bench's own key (e.g. "s2-17"); a flat transformed body's top-level id. */
   key: string;
   triggeredAt: string;
+  /** The body's top-level `sequence` (ordered webhooks: the delivery's place in its key's line), else null. */
+  sequence: number | null;
 };
 
 export const ALTERNATE_PREFIX = '/alternate/';
@@ -35,7 +37,7 @@ export function createReceiverServer(record: (arrival: Arrival) => void): Server
       const at = nowMs();
       const path = request.url ?? '';
       const status = path.startsWith(ALTERNATE_PREFIX) ? (alternate++ % 2 === 0 ? 500 : 200) : 200;
-      let body: { event_id?: string; triggered_at?: string; data?: { id?: unknown } } = {};
+      let body: { event_id?: string; triggered_at?: string; sequence?: unknown; id?: unknown; data?: { id?: unknown } } = {};
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
       } catch {
@@ -47,8 +49,10 @@ export function createReceiverServer(record: (arrival: Arrival) => void): Server
         status,
         webhookId: String(request.headers['webhook-id'] ?? ''),
         eventId: String(body.event_id ?? ''),
-        key: String(body.data?.id ?? ''),
+        // A transform may flatten the body (Sirvoy's `$merge([data, …])`): the key is then at the top.
+        key: String(body.data?.id ?? body.id ?? ''),
         triggeredAt: String(body.triggered_at ?? ''),
+        sequence: typeof body.sequence === 'number' ? body.sequence : null,
       });
       response.writeHead(status, { 'content-type': 'text/plain', 'content-length': '2' }).end(status === 200 ? 'ok' : 'no');
     });

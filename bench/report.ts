@@ -5,6 +5,7 @@ import type { WaitSummary } from './pg-waits.js';
 import type { LoopDelay } from './receiver.js';
 import type { CpuShare } from './proc.js';
 import type { FanoutResult, LatencyResult, RetryResult, SustainedResult } from './scenarios.js';
+import { addTimelineRows, summariseTimeline, timelineCpu, type TimelineResults } from './timeline-report.js';
 
 export const TARGETS = Object.freeze({
   throughputPerSecond: 2000,
@@ -50,6 +51,8 @@ export type Report = {
   highRateLatency: LatencyResult;
   fanout: FanoutResult;
   retries: RetryResult;
+  /** Issues 11 and 13: ordered delivery, the outbox, validation and transforms. */
+  timeline: TimelineResults;
   baseline: BaselineResult;
   /** The receiving process's event-loop delay during the baseline, (1) and (2): how late arrivals may be stamped. */
   receiverLoop: { baseline: LoopDelay; sustained: LoopDelay; latency: LoopDelay; highRate: LoopDelay };
@@ -92,6 +95,7 @@ export function summarise(report: Report) {
     p99_ms_at_1000: round(report.highRateLatency.p99Ms, 2),
     rss_peak_mb: round(memory.peakRssMb, 1),
     retry_lateness_p50_ms: round(report.retries.retryLatenessP50Ms, 0),
+    ...summariseTimeline(report.timeline, sustained, latency),
   };
 }
 
@@ -187,6 +191,7 @@ export function printReport(report: Report): void {
     row('', 'settled (no PENDING/RETRYING) after (s)', `${fixed(retries.settledSeconds, 1)}${retries.settled ? '' : ' (timed out)'}`);
     row('', 'final statuses', Object.entries(retries.statuses).map(([status, count]) => `${status} ${count}`).join(', '));
   }
+  addTimelineRows(report.timeline, sustained, latency, row);
   const baselineCapped = baseline.delivered < baseline.deliveries ? ` (cap: ${baseline.delivered} made)` : '';
   row('B baseline', `raw loop: insert + sign + POST, 50 parallel, ${baseline.deliveries}${baselineCapped}`, `${fixed(baseline.perSecond)}/s`);
   row('5 memory', 'service RSS at the end, MB', fixed(memory.rssMb));
@@ -214,8 +219,10 @@ export function printReport(report: Report): void {
   out.push(`  baseline:      ${cpuLine(report.baseline.cpu)} (bench = the raw loop)`);
   out.push(`  pg-boss:       ${cpuLine(peers.pgboss.cpu)} (service = its worker; bench = the publishers' send)`);
   out.push(`  graphile:      ${cpuLine(peers.graphile.cpu)} (service = its worker; bench = the publishers' addJob)`);
+  const timelineFooter = timelineCpu(report.timeline, cpuLine);
+  out.push(...timelineFooter.lines);
   // "Not ours" includes the kernel's own work for loopback networking (softirq), about 10 % under load here.
-  const measured = [sustained, batched, latency, report.highRateLatency, retries, report.baseline, peers.pgboss, peers.graphile];
+  const measured = [sustained, batched, latency, report.highRateLatency, retries, report.baseline, peers.pgboss, peers.graphile, ...timelineFooter.runs];
   const foreign = Math.max(...measured.map((run) => run.cpu.foreign));
   if (foreign > 0.25) out.push(`  WARNING: other processes used up to ${percent(foreign)} of a core during the run; the figures understate this machine.`);
   const loop = (delay: LoopDelay) => `${fixed(delay.p99)} / ${fixed(delay.max)}`;
@@ -249,6 +256,9 @@ export function printReport(report: Report): void {
   const firstErrors: [string, string | null][] = [
     ['(1)', sustained.firstError],
     ['(1b)', batched.firstError],
+    ['(1o)', report.timeline.ordered.firstError],
+    ['(1x)', report.timeline.outbox.firstError ?? report.timeline.outboxRows.firstError],
+    ['(1t)', report.timeline.transformed.firstError],
     ['the pg-boss peer', peers.pgboss.firstError ?? peers.pgboss.errors[0] ?? null],
     ['the graphile-worker peer', peers.graphile.firstError ?? peers.graphile.errors[0] ?? null],
   ];

@@ -15,11 +15,13 @@ import { newPeerJob, PEER_CONCURRENCY, type PeerKind } from './peer-delivery.js'
 import { openPeerPublisher, PEER_NAMES, startPeerWorker, type PeerWorker } from './peers.js';
 import { startStatementCounter, type StatementSummary } from './pg-statements.js';
 import { startWaitSampler, type WaitSummary } from './pg-waits.js';
-import { readMemory, sampleCpu, startClusterCpuTracker } from './proc.js';
+import { readChildrenCpuSeconds, readMemory, sampleCpu, startClusterCpuTracker } from './proc.js';
 import { printReport, summarise, type PeerResult, type Report } from './report.js';
 import { startReceiver, type ReceiverMode } from './receiver.js';
 import { runFanout, runLatency, runRetries, runSustained } from './scenarios.js';
 import { buildService, REPO_ROOT, startService, type Service } from './service.js';
+import { checkKeyOrder, countOutboxRows, openOutboxWriter, orderingKeyOf, OUTBOX_ROWS_PER_TRANSACTION, OUTBOX_WRITERS, prepareOutboxDatabase, withOrderingKeys } from './timeline.js';
+import { FLAT_BODY_TRANSFORM, measureTransforms, measureValidation } from './transform-cost.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,10 +46,13 @@ const CAPS_MS = args.quick
   ? {
       baseline: 4_000, warmup: 2_000, publish: 6_000, drain: 3_000, peerPublish: 4_000, peerDrain: 3_000, batchDrain: 5_000, batchSettle: 3_000,
       latencyDrain: 3_000, highRateDrain: 3_000, fanoutWait: 2_000, retryPublish: 3_000, firstAttempts: 3_000, settle: 6_000,
+      // Issues 11 and 13's runs of (1)'s kind (ordered, outbox, transform): tighter, so that --quick stays near 90 s.
+      extraWarmup: 1_500, extraPublish: 4_000, extraDrain: 2_500, micro: 2_000,
     }
   : {
       baseline: 60_000, warmup: 20_000, publish: 120_000, drain: 60_000, peerPublish: 45_000, peerDrain: 20_000, batchDrain: 45_000, batchSettle: 20_000,
       latencyDrain: 30_000, highRateDrain: 15_000, fanoutWait: 15_000, retryPublish: 60_000, firstAttempts: 60_000, settle: 60_000,
+      extraWarmup: 20_000, extraPublish: 60_000, extraDrain: 30_000, micro: 10_000,
     };
 const PUBLISH_CONCURRENCY = 32;
 /** `publishEvents` calls in flight in (1b): a bulk importer's handful, 800 events in flight at 100 per call. */
@@ -105,17 +110,20 @@ async function main() {
   // Two databases: the default service's (scenarios 1–3, 5, baseline) and the short-retry service's (4), so that
   // neither's workers take the other's jobs.
   // The peers get a database each, with nothing of Hookstream's in it.
-  const [mainUrl, retryUrl, pgbossUrl, graphileUrl] = await Promise.all([
+  // And the outbox's (1x): a platform's database of its own, with hookstream_outbox installed, drained by the main service.
+  const [mainUrl, retryUrl, pgbossUrl, graphileUrl, outboxUrl] = await Promise.all([
     cluster.createDatabase('main'),
     cluster.createDatabase('retry'),
     cluster.createDatabase('pgboss', { migrate: false }),
     cluster.createDatabase('graphile', { migrate: false }),
+    prepareOutboxDatabase(() => cluster.createDatabase('outbox', { migrate: false })),
   ]);
   const peerUrls: Record<PeerKind, string> = { pgboss: pgbossUrl, graphile: graphileUrl };
   const postgresCpu = startClusterCpuTracker(await findPostmasterPid(mainUrl));
   cleanups.push(async () => postgresCpu.stop());
   const [sustainedAccount, latencyAccount, fanoutAccount, batchAccount] = await createAccounts(mainUrl, ['bench sustained', 'bench latency', 'bench fan-out', 'bench batched']);
   const [retryAccount] = await createAccounts(retryUrl, ['bench retries']);
+  const [orderedAccount, outboxAccount, transformAccount] = await createAccounts(mainUrl, ['bench ordered', 'bench outbox', 'bench transform']);
   log(`bench: PostgreSQL ${cluster.embedded ? 'embedded (started here; durability defaults)' : 'from DATABASE_URL'} ready after ${((nowMs() - wallStart) / 1000).toFixed(1)} s`);
 
   // Both services start together (each takes seconds to compile and migrate); the retry service idles meanwhile.
@@ -124,6 +132,13 @@ async function main() {
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   // The peers' worker processes prepare (migrate, create their queues) meanwhile; each starts working only for its run.
   const peerPaths: Record<PeerKind, string> = { pgboss: '/peer-pgboss', graphile: '/peer-graphile' };
+
+  // Issue 11's costs in this process, before anything else of the run is busy.
+  const validation = measureValidation({ calls: 1_000_000, capMs: CAPS_MS.micro / 2 });
+  log(`bench: (V) validateData ${validation.usPerCall.toFixed(2)} µs per call (${validation.calls} calls${validation.violations ? `, ${validation.violations} refused` : ''})`);
+  const transform = await measureTransforms({ sequential: 5_000, concurrent: 50_000, capMs: CAPS_MS.micro });
+  log(`bench: (T) transform ${transform.msPerCall.toFixed(3)} ms per call one at a time, ${transform.concurrentPerSecond.toFixed(0)} calls/s with 50 in flight`);
+
   const startPeer = (kind: PeerKind) =>
     startPeerWorker(kind, { databaseUrl: peerUrls[kind], receiverPort: receiver.port, path: peerPaths[kind], log, onSpawn: (stop) => cleanups.push(stop) });
   const [service, retryService, pgbossWorker, graphileWorker] = await Promise.all([
@@ -131,6 +146,7 @@ async function main() {
       databaseUrl: mainUrl,
       dataDir: join(workDir, 'service-data'),
       logFile: join(workDir, 'service.log'),
+      env: { OUTBOX_DATABASE_URL: outboxUrl },
       ...(args.profile ? { cpuProfileDir: profileDir } : {}),
       onSpawn: (stop) => cleanups.push(stop),
     }),
@@ -247,6 +263,63 @@ async function main() {
   const sustainedStatuses = await countDeliveries(mainUrl, sustainedAccount!.accountId);
   log(`  (1) ${sustained.perSecond.toFixed(0)}/s; deliveries in the database: ${JSON.stringify(sustainedStatuses)}`);
 
+  // ---- issues 13 and 11: (1) again, ordered over 1,000 keys, through the outbox, with a transform ----
+  const againAs1 = {
+    receiver,
+    events: SIZES.sustained,
+    warmup: SIZES.warmup,
+    concurrency: PUBLISH_CONCURRENCY,
+    warmupCapMs: CAPS_MS.extraWarmup,
+    publishCapMs: CAPS_MS.extraPublish,
+    drainCapMs: CAPS_MS.extraDrain,
+    sampleCpu: sample(service, [retryService]),
+    log,
+  };
+  log(`bench: (1o) ordered, ${SIZES.sustained} events to 1 PER_KEY webhook over 1,000 keys`);
+  const orderedClient = clientFor(orderedAccount!.apiKey, PUBLISH_CONCURRENCY, service.url);
+  await orderedClient.createWebhook({ name: 'ordered', url: receiver.urlOf('/o'), events: ['bookings.*'], ordering: 'PER_KEY' });
+  const ordered = await runSustained({
+    ...againAs1,
+    label: '(1o)',
+    publish: ([key]) => orderedClient.publish(bookingData(key!), { orderingKey: orderingKeyOf(key!) }),
+    path: '/o',
+    keyPrefix: 'o1-',
+  });
+  log(`  (1o) ${ordered.perSecond.toFixed(0)}/s`);
+
+  log(`bench: (1t) transform, ${SIZES.sustained} events to 1 webhook with ${FLAT_BODY_TRANSFORM}`);
+  const transformClient = clientFor(transformAccount!.apiKey, PUBLISH_CONCURRENCY, service.url);
+  await transformClient.createWebhook({ name: 'transformed', url: receiver.urlOf('/t'), events: ['bookings.*'], transform: FLAT_BODY_TRANSFORM });
+  const transformed = await runSustained({
+    ...againAs1,
+    label: '(1t)',
+    publish: ([key]) => transformClient.publish(bookingData(key!)),
+    path: '/t',
+    keyPrefix: 't1-',
+    // The service's transform processes are its children: their CPU is the service's.
+    sampleCpu: () => {
+      const cpu = sample(service, [retryService])();
+      return { ...cpu, service: cpu.service + readChildrenCpuSeconds(service.pid) };
+    },
+  });
+  log(`  (1t) ${transformed.perSecond.toFixed(0)}/s`);
+
+  log(`bench: (1x) outbox, ${SIZES.sustained} rows through hookstream_publish, ${OUTBOX_ROWS_PER_TRANSACTION} per transaction, ${OUTBOX_WRITERS} writers`);
+  const outboxClient = clientFor(outboxAccount!.apiKey, 2, service.url);
+  await outboxClient.createWebhook({ name: 'outbox', url: receiver.urlOf('/x'), events: ['bookings.*'] });
+  const outboxWriter = openOutboxWriter(outboxUrl, outboxAccount!.accountId);
+  const outbox = await runSustained({
+    ...againAs1,
+    label: '(1x)',
+    publish: outboxWriter.publish,
+    batchSize: OUTBOX_ROWS_PER_TRANSACTION,
+    concurrency: OUTBOX_WRITERS,
+    path: '/x',
+    keyPrefix: 'x1-',
+  }).finally(() => outboxWriter.close());
+  const outboxRows = await countOutboxRows(outboxUrl);
+  log(`  (1x) ${outbox.perSecond.toFixed(0)}/s; outbox rows ${JSON.stringify(outboxRows)}`);
+
   log(`bench: (2) latency, ${LATENCY_RATE}/s for ${SIZES.latencySeconds} s`);
   const latency = await runLatency({
     client: latencyClient,
@@ -259,6 +332,21 @@ async function main() {
   });
   receiverLoop.latency = await receiver.takeLoopDelay();
   log(`  (2) p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms`);
+  log(`bench: (2o) latency against the ordered webhook, ${LATENCY_RATE}/s for ${SIZES.latencySeconds} s`);
+  const orderedLatency = await runLatency({
+    client: withOrderingKeys(orderedClient),
+    receiver,
+    path: '/o',
+    keyPrefix: 'o2-',
+    rate: LATENCY_RATE,
+    seconds: SIZES.latencySeconds,
+    drainCapMs: CAPS_MS.latencyDrain,
+    sampleCpu: sample(service, [retryService]),
+  });
+  // Every arrival of the ordered webhook, (1o)'s warm-up included: per key, sequences in order of arrival.
+  const order = checkKeyOrder(receiver.arrivals.filter((arrival) => arrival.path === '/o'));
+  const orderedStatuses = await countDeliveries(mainUrl, orderedAccount!.accountId);
+  log(`  (2o) p50 ${orderedLatency.p50Ms.toFixed(2)} ms, p99 ${orderedLatency.p99Ms.toFixed(2)} ms; ${order.violations} out of sequence over ${order.deliveries} deliveries`);
   let lowRateLatency = null;
   if (SIZES.lowRateSeconds > 0) {
     log(`bench: (2b) latency, ${LOW_LATENCY_RATE}/s for ${SIZES.lowRateSeconds} s`);
@@ -323,7 +411,7 @@ async function main() {
   // (5) resident memory of the service process at the end of its scenarios (VmHWM: its peak over all of them).
   const memory = readMemory(service.pid) ?? { rssMb: Number.NaN, peakRssMb: Number.NaN };
   await service.stop();
-  if (args.profile) writeProfileWindows(profileDir, service, { s1: sustained, s2: latency, s3: fanout, s1b: batched, s2c: highRateLatency });
+  if (args.profile) writeProfileWindows(profileDir, service, { s1: sustained, s2: latency, s3: fanout, s1b: batched, s2c: highRateLatency, s1o: ordered, s2o: orderedLatency, s1x: outbox, s1t: transformed });
 
   // ---- (4) a receiver failing every other request, against the service with a short retry schedule ----
   const retryClient = clientFor(retryAccount!.apiKey, PUBLISH_CONCURRENCY, retryService.url);
@@ -368,6 +456,19 @@ async function main() {
     highRateLatency,
     fanout,
     retries,
+    timeline: {
+      ordered,
+      orderedStatuses,
+      orderedLatency,
+      order,
+      outbox,
+      outboxRows,
+      outboxRowsPerTransaction: OUTBOX_ROWS_PER_TRANSACTION,
+      outboxWriters: OUTBOX_WRITERS,
+      transformed,
+      validation,
+      transform,
+    },
     baseline,
     receiverLoop: { ...receiverLoop, highRate: highRateLoop },
     memory,
