@@ -102,7 +102,7 @@ describe.concurrent('operational events', () => {
     expect(typesOf(monitor.httpEvents(webhook.id))).toEqual(['hookstream.webhook.failing', 'hookstream.delivery.exhausted']);
     const { webhook: after } = await monitor.client.data(WebhookDocument, { id: webhook.id });
     expect(after).toMatchObject({ active: true, failureCount: 2, retrySchedule: ['200ms'] });
-    expect(after.failingSince).not.toBeNull();
+    expect(after!.failingSince).not.toBeNull();
   });
 
   it('an admin disable is announced once, with its reason; re-enabling starts a new streak', async (context) => {
