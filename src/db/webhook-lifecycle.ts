@@ -22,13 +22,14 @@ const STATE_COLUMNS = `id, account_id, name, url, active, deleted_at is not null
 /**
  * These webhooks as they are, each row locked until commit, in one order (so two flushes never deadlock on them):
  * read before the flush's attempts are recorded, it is the state before the flush; the rows stay as read until the
- * flush writes them.
+ * flush writes them. `for no key update`, the lock the flush's own update takes anyway: it does not hold up the
+ * foreign-key checks of deliveries being inserted for these webhooks meanwhile (publishing goes on).
  */
 export async function lockWebhookStates(client: Queryable, webhookIds: readonly string[]): Promise<Map<string, WebhookState>> {
   if (webhookIds.length === 0) return new Map();
   const { rows } = await client.query<WebhookState>({
     name: 'lock-webhook-states',
-    text: `select ${STATE_COLUMNS} from webhooks where id = any($1::uuid[]) order by id for update`,
+    text: `select ${STATE_COLUMNS} from webhooks where id = any($1::uuid[]) order by id for no key update`,
     values: [[...new Set(webhookIds)].sort()],
   });
   return new Map(rows.map((row) => [row.id, row]));
@@ -64,7 +65,7 @@ export async function lockLongFailingWebhooks(client: Queryable, failingSinceBef
   const { rows } = await client.query<WebhookState>(
     `select ${STATE_COLUMNS} from webhooks
       where active and deleted_at is null and failing_since is not null and failing_since <= $1
-      order by failing_since limit $2 for update skip locked`,
+      order by failing_since limit $2 for no key update skip locked`,
     [failingSinceBefore, limit],
   );
   return rows;
@@ -107,7 +108,7 @@ export async function claimDueHealthChecks(client: Queryable, intervalMs: number
     text: `with due as (
        select id from webhooks
         where health_check and deleted_at is null and health_check_due_at <= now()
-        order by health_check_due_at limit $2 for update skip locked
+        order by health_check_due_at limit $2 for no key update skip locked
      )
      update webhooks w set health_check_due_at = now() + $1 * interval '1 millisecond'
        from due where w.id = due.id

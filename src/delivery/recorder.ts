@@ -125,8 +125,9 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     attempts: Extract<Recording, { kind: 'attempt' }>[],
     changes: DeliveryChange[],
   ): Promise<boolean> {
-    // Read and locked before anything is recorded: the webhooks as they were before this flush.
-    const states = await lockWebhookStates(client, attempts.map((a) => a.record.webhookId));
+    // Read and locked before anything is recorded: the webhooks as they were before this flush. Only those whose
+    // attempts can change them (an operational delivery's outcome counts for nothing, but its 410 disables).
+    const states = await lockWebhookStates(client, attempts.filter((a) => a.record.countsForWebhook || a.goneReason).map((a) => a.record.webhookId));
     const recorded = await recordAttempts(client, attempts.map((a) => a.record), deliveryNotifications(changes));
     const disabled = await disableWhereDue(client, recorded.webhooks, attempts);
     const disabledIds = new Set(disabled.map((webhook) => webhook.id));
@@ -159,7 +160,10 @@ export function createRecorder(deps: RecorderDeps): Recorder {
         ...ended.map((row) => ({ id: row.id, accountId: row.account_id, webhookId: row.webhook_id, status: row.status })),
       ]),
       ...webhookNotifications(
-        [...new Set([...disabled.map((webhook) => webhook.id), ...transitions.streaks.map((streak) => streak.webhookId)])].map((id) => ({ id, accountId: states.get(id)!.account_id })),
+        [
+          ...disabled.map((webhook) => ({ id: webhook.id, accountId: webhook.account_id })),
+          ...transitions.streaks.filter((streak) => !disabledIds.has(streak.webhookId)).map((streak) => ({ id: streak.webhookId, accountId: states.get(streak.webhookId)!.account_id })),
+        ],
       ),
     ];
     await notify(client, notifications);
