@@ -52,7 +52,8 @@ export type Publisher = {
   /**
    * Publishes on the caller's transaction, committed (or rolled back) with it: Hookstream's own events, written with
    * the change they tell of (the operational events, CONTRACT.md). The same writes as `publish`, without group
-   * commit; the caller wakes this process's workers after its commit (others are woken by the NOTIFY it carries).
+   * commit, and only for events some webhook takes; the caller wakes this process's workers after its commit (others
+   * are woken by the NOTIFY it carries).
    */
   writeWithin(client: Queryable, inputs: readonly PublishInput[]): Promise<{ eventIds: string[]; deliveryCount: number }>;
 };
@@ -211,7 +212,10 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       if (inputs.length === 0) return { eventIds: [], deliveryCount: 0 };
       // Read on the caller's transaction: a webhook it has just disabled gets nothing.
       const webhooks = groupByAccount(await findActiveWebhooks(client, [...new Set(inputs.map((input) => input.accountId))]));
-      const leaders = prepareEvents(deps.catalog, inputs, webhooks).filter((p) => p.leader === null);
+      // An event no webhook takes is not written: these are notices, and an account that subscribes to none of them
+      // keeps an event list of its own events only (and pays no write per transition).
+      const leaders = prepareEvents(deps.catalog, inputs, webhooks).filter((p) => p.leader === null && p.deliveries.length > 0);
+      if (leaders.length === 0) return { eventIds: [], deliveryCount: 0 };
       const written = await writePrepared(client, leaders);
       return { eventIds: [...written.keys()], deliveryCount: [...written.values()].reduce((sum, event) => sum + event.deliveryCount, 0) };
     },

@@ -84,8 +84,9 @@ describe.concurrent('health checks', () => {
 
     // Re-enabled: the streak is over, a check runs now, and after it none is planned.
     receiver.replyToMethod['POST'] = { status: 200 };
-    await client.data(SetWebhookActiveDocument, { id: webhook.id, active: true });
+    // Taken before the call: the check it asks for may arrive before its answer does.
     const enabledAt = Date.now();
+    await client.data(SetWebhookActiveDocument, { id: webhook.id, active: true });
     await waitUntil('a check after the enable', () => gets(receiver).some((request) => request.receivedAt >= enabledAt));
     await waitUntil('nothing planned', async () => (await dueAt(webhook.rawId)) === null);
     expect(await healthOf(client, webhook.id)).toMatchObject({ active: true, failingSince: null, health: { ok: true } });
