@@ -11,6 +11,7 @@ import { locateDatabase } from './db/locate-database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { DELIVERY_CHANNEL, parseChanges, startListener, WEBHOOK_CHANNEL, type DeliveryChange, type Listener, type WebhookChange } from './db/notifications.js';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.js';
+import type { ChannelSetOverrides } from './delivery/channels/channel-set.js';
 import { createPgBossQueue } from './queue/pg-boss-queue.js';
 import { startOutboxDrainer } from './outbox/drainer.js';
 import { createEnginePublishPort } from './outbox/engine-port.js';
@@ -45,6 +46,8 @@ export type AppOptions = {
   logger?: Logger;
   /** A catalog already loaded; default: HOOKSTREAM_CATALOG's. */
   catalog?: Catalog;
+  /** Test seams of the delivery channels (engine.ts): a made-up DNS for attempts, extra trusted CAs. */
+  channels?: ChannelSetOverrides;
 };
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -95,6 +98,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       log,
       catalog,
       transforms,
+      ...(options.channels ? { channels: options.channels } : {}),
       onAttempt: (outcome) => {
         metrics.attempts.inc({ outcome: outcome.kind });
         metrics.attemptDuration.observe(outcome.durationMs / 1000);

@@ -12,7 +12,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleHandler } from '../src/console/serve.js';
 import type { GraphqlClient } from '../src/sdk/client.js';
-import { DeliveryDocument, PublishEventDocument, WebhooksDocument } from '../src/sdk/generated.js';
+import { CreateWebhookDocument, DeliveryDocument, PublishEventDocument, WebhooksDocument } from '../src/sdk/generated.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { waitUntil } from './helpers/ws-client.js';
@@ -456,6 +456,101 @@ describe.skipIf(!HAS_CHROMIUM)(`the console in headless Chromium${HAS_CHROMIUM ?
       await zenoti.stop();
     }
   }, 90_000);
+
+  it('e-mail webhooks, ordering, own retries and timeout in the form; channel, health and settings on the page', async () => {
+    const harbour = await app.newAccount({ name: 'Harbour Hotel' });
+    await page.goto(`${app.url}/console/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').fill(harbour.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Harbour Hotel').waitFor();
+
+    await page.getByRole('link', { name: 'New webhook' }).click();
+    await page.getByRole('heading', { name: 'New webhook' }).waitFor();
+    await page.getByLabel('Name').fill('Night audit by mail');
+    await page.getByLabel('Delivered by').selectOption('EMAIL');
+    // An e-mail webhook has no HTTP method, custom headers or health checks.
+    expect(await page.getByLabel('HTTP method').count()).toBe(0);
+    expect(await page.getByRole('group', { name: 'Custom headers' }).count()).toBe(0);
+    await page.getByLabel('E-mail addresses').fill('night@hotel.example, audit@hotel.example');
+    await page.getByLabel('Find an event type').fill('booking made');
+    await page.getByLabel('bookings.created', { exact: true }).check();
+    await page.locator('details.delivery-options > summary').click();
+    expect(await page.getByLabel('Health checks').count()).toBe(0);
+    await page.getByLabel('Ordering').selectOption('PER_KEY');
+    await page.getByLabel('Own retry schedule (instead of the service\'s)').check();
+    // RETRY_SCHEDULE here is one delay of 50 ms: more, or longer, is refused beside the field.
+    await page.getByLabel('Delays before each retry').fill('10m, 1h');
+    await page.getByLabel('Timeout per attempt (optional)').fill('5s');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const scheduleField = page.locator('.field', { has: page.getByLabel('Delays before each retry') });
+    await expect.poll(() => scheduleField.getByRole('alert').textContent()).toContain('at most 1 delays');
+    await page.getByLabel('Delays before each retry').fill('50ms');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+
+    await page.getByRole('heading', { name: 'Night audit by mail', level: 1 }).waitFor();
+    expect(await page.locator('p.url').textContent()).toBe('mailto:night@hotel.example,audit@hotel.example');
+    expect(await page.getByTestId('webhook-channel').textContent()).toBe('E-mail');
+    expect(await page.getByTestId('webhook-ordering').textContent()).toContain('Per key');
+    expect(await page.getByTestId('webhook-retries').textContent()).toBe('After 50ms');
+    expect(await page.getByTestId('webhook-timeout').textContent()).toBe('5s');
+    expect(await page.getByTestId('webhook-health').count()).toBe(0);
+    const { webhooks } = await harbour.client.data(WebhooksDocument, { first: 10 });
+    expect(webhooks.edges[0]!.node).toMatchObject({ channel: 'EMAIL', ordering: 'PER_KEY', retrySchedule: ['50ms'], timeout: '5s', healthCheck: false });
+    // The edit form opens with its delivery options shown, as saved.
+    expect(await page.locator('details.delivery-options').getAttribute('open')).not.toBeNull();
+    expect(await page.getByLabel('E-mail addresses').inputValue()).toBe('night@hotel.example, audit@hotel.example');
+
+    // An HTTP webhook with health checks: checked at once, shown on its page and in the list.
+    const { createWebhook: checked } = await harbour.client.data(CreateWebhookDocument, { input: { name: 'Checked front desk', url: receiver.url, events: ['orders.*'], healthCheck: true } });
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).first().click();
+    const row = page.locator(`tr[data-webhook-id="${checked.webhook.id}"]`);
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('Healthy');
+    await row.getByRole('link', { name: 'Checked front desk', exact: true }).click();
+    await expect.poll(() => page.getByTestId('webhook-health').textContent()).toContain('HTTP 200');
+    expect(await page.getByTestId('webhook-health').textContent()).toContain('Healthy');
+  }, 90_000);
+
+  it('scheduled, expired and superseded deliveries in the history, its filters and the stats', async () => {
+    // The signed-in account (Harbour Hotel) gets a LATEST_PER_KEY webhook; its lines are made to wait.
+    const key = await page.evaluate(() => sessionStorage.getItem('hookstream.apiKey'));
+    const harbour = app.client(key);
+    const { createWebhook: board } = await harbour.data(CreateWebhookDocument, { input: { name: 'Room board', url: receiver.url, events: ['bookings.*'], ordering: 'LATEST_PER_KEY' } });
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const publishOn = (orderingKey: string, extra: Record<string, string> = {}) =>
+      harbour.data(PublishEventDocument, { input: { type: 'bookings.updated', orderingKey, data: { id: orderingKey }, ...extra } });
+    // bk_9: a delivery scheduled for an hour from now, and one behind it that expires in a moment.
+    await publishOn('bk_9', { deliverAt: later });
+    await publishOn('bk_9', { expiresAt: new Date(Date.now() + 1_500).toISOString() });
+    // bk_8: scheduled, then one held behind it, then a newer one that supersedes the held one.
+    await publishOn('bk_8', { deliverAt: later });
+    await publishOn('bk_8');
+    await publishOn('bk_8');
+
+    await page.goto(`${app.url}/console/webhooks/${board.webhook.id}/deliveries`);
+    await page.getByRole('heading', { name: 'Call history of Room board' }).waitFor();
+    const rows = page.locator('tr[data-delivery-id]');
+    await expect.poll(() => rows.count()).toBe(5);
+    await expect.poll(() => page.locator('tr[data-status="EXPIRED"]').count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.locator('tr[data-status="SUPERSEDED"]').count()).toBe(1);
+    expect(await page.locator('tr[data-status="SUPERSEDED"]').textContent()).toContain('Superseded');
+    expect(await page.locator('tr[data-status="EXPIRED"]').textContent()).toContain('Expired');
+    expect(await page.getByTestId('scheduled-for').count()).toBe(2);
+    expect(await page.getByTestId('scheduled-for').first().textContent()).toMatch(/^scheduled for /);
+    expect(await rows.first().textContent()).toContain('key bk_8');
+
+    await page.getByLabel('Expired', { exact: true }).check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.url()).toContain('status=EXPIRED');
+    await expect.poll(() => rows.count()).toBe(1);
+
+    await page.goto(`${app.url}/console/webhooks/${board.webhook.id}`);
+    await page.getByRole('heading', { name: 'Room board', level: 1 }).waitFor();
+    const stats = page.locator('dl.stats');
+    await expect.poll(() => stats.textContent()).toContain('Expired1');
+    expect(await stats.textContent()).toContain('Superseded1');
+    expect(await page.getByTestId('webhook-ordering').textContent()).toContain('Latest per key');
+  }, 60_000);
 
   it('talked to nothing but the service, and raised no errors in the page', () => {
     expect(foreignRequests).toEqual([]);

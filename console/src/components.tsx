@@ -11,6 +11,8 @@ const STATUS_SYMBOLS: Readonly<Record<DeliveryStatus, string>> = Object.freeze({
   RETRYING: '↻',
   SUCCEEDED: '✓',
   FAILED: '✕',
+  EXPIRED: '⌛',
+  SUPERSEDED: '⤳',
 });
 
 export function StatusBadge({ status }: { status: DeliveryStatus }) {
@@ -18,6 +20,17 @@ export function StatusBadge({ status }: { status: DeliveryStatus }) {
     <span className={`badge status-${status.toLowerCase()}`} data-status={status}>
       <span aria-hidden="true">{STATUS_SYMBOLS[status]} </span>
       {STATUS_LABELS[status]}
+    </span>
+  );
+}
+
+/** The last health check of a webhook, in words and colour; none yet: not checked. */
+export function HealthBadge({ health }: { health: { ok: boolean; checkedAt: string; responseStatus?: number | null; error?: string | null } | null | undefined }) {
+  if (!health) return <span className="badge status-disabled">Not checked yet</span>;
+  return (
+    <span className={`badge ${health.ok ? 'status-succeeded' : 'status-failed'}`} data-health={health.ok ? 'ok' : 'failing'}>
+      <span aria-hidden="true">{health.ok ? '♥' : '✕'} </span>
+      {health.ok ? 'Healthy' : 'Unhealthy'}
     </span>
   );
 }

@@ -1,14 +1,29 @@
 // How values read on screen. Statuses are always words; the colour in styles.css only repeats them.
-import type { AttemptTrigger, DeliveryStatus } from '@sdk/generated';
+import type { AttemptTrigger, DeliveryOrdering, DeliveryStatus, WebhookChannel } from '@sdk/generated';
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = Object.freeze(['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED']);
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = Object.freeze(['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'SUPERSEDED']);
 
 export const STATUS_LABELS: Readonly<Record<DeliveryStatus, string>> = Object.freeze({
   PENDING: 'Pending',
   RETRYING: 'Retrying',
   SUCCEEDED: 'Succeeded',
   FAILED: 'Failed',
+  EXPIRED: 'Expired',
+  SUPERSEDED: 'Superseded',
 });
+
+export const CHANNEL_LABELS: Readonly<Record<WebhookChannel, string>> = Object.freeze({ HTTP: 'HTTP', EMAIL: 'E-mail' });
+
+export const ORDERING_LABELS: Readonly<Record<DeliveryOrdering, string>> = Object.freeze({
+  NONE: 'None: deliveries go as they come',
+  PER_KEY: 'Per key: one booking’s deliveries strictly in publish order',
+  LATEST_PER_KEY: 'Latest per key: in order, and a queued delivery is superseded by a newer one of its key',
+});
+
+/** A delivery that waits for its time (publishEvent's deliverAt): pending, never attempted, due later. */
+export function isScheduled(delivery: { status: DeliveryStatus; attemptCount: number; nextAttemptAt?: string | null }, now = Date.now()): boolean {
+  return delivery.status === 'PENDING' && delivery.attemptCount === 0 && !!delivery.nextAttemptAt && Date.parse(delivery.nextAttemptAt) > now;
+}
 
 export const TRIGGER_LABELS: Readonly<Record<AttemptTrigger, string>> = Object.freeze({
   AUTOMATIC: 'Automatic',

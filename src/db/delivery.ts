@@ -40,6 +40,12 @@ export type DeliveryForAttempt = {
   headers: { name: string; value: string }[];
   /** The W3C traceparent of the publish that made the delivery (null: made while tracing was off). */
   trace_parent: string | null;
+  /** The webhook's own delays before each retry (ms), or null: RETRY_SCHEDULE. */
+  retry_schedule_ms: number[] | null;
+  /** The webhook's own per-attempt timeout (ms), or null: DELIVERY_TIMEOUT. */
+  timeout_ms: number | null;
+  /** The webhook was in a failing streak (or had failures counted) when this was loaded: a success may end it. */
+  webhook_failing: boolean;
 };
 
 /** The deliveries of a batch of jobs with what their attempts need of the webhook, in one query. */
@@ -56,7 +62,8 @@ export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: r
                select 1 from deliveries n
                 where n.webhook_id = d.webhook_id and n.ordering_key = d.ordering_key and n.sequence > d.sequence)) as superseded_by_newer,
             w.id as webhook_id, w.ordering, w.url, w.http_method, w.transform, w.active, w.deleted_at, w.secret, w.previous_secret,
-            w.previous_secret_expires_at, w.rate_limit_per_second,
+            w.previous_secret_expires_at, w.rate_limit_per_second, w.retry_schedule_ms, w.timeout_ms,
+            (w.failing_since is not null or w.failure_count > 0) as webhook_failing,
             coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)
                         from webhook_headers h where h.webhook_id = w.id), '[]'::json) as headers
        from deliveries d join webhooks w on w.id = d.webhook_id

@@ -1,6 +1,6 @@
 // Webhook rows and their headers and restrictions. Every function is scoped by account id: a row of another account
 // is treated exactly as a missing one.
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { DeliveryOrdering, HttpMethod } from '../generated/prisma/enums.js';
 import { newId } from './ids.js';
 
@@ -18,6 +18,11 @@ export type WebhookValues = {
   /** JSONata expression over the standard body, checked when saved; null: the standard body is sent. */
   transform: string | null;
   ordering: DeliveryOrdering;
+  /** GET the url at create/enable and while failing (an HTTP webhook's only). */
+  healthCheck: boolean;
+  /** The webhook's own retry delays in ms (null: RETRY_SCHEDULE) and per-attempt timeout (null: DELIVERY_TIMEOUT). */
+  retryScheduleMs: number[] | null;
+  timeoutMs: number | null;
   headers: { name: string; value: string }[];
   restrictions: { dimension: string; targetId: string }[];
 };
@@ -55,6 +60,11 @@ export async function insertWebhook(prisma: PrismaClient, accountId: string, val
         rateLimitPerSecond: values.rateLimitPerSecond,
         transform: values.transform,
         ordering: values.ordering,
+        healthCheck: values.healthCheck,
+        // Checked at create (health-sweep.ts): due at once, in a worker process.
+        healthCheckDueAt: values.healthCheck && values.active ? new Date() : null,
+        retryScheduleMs: values.retryScheduleMs ?? Prisma.DbNull,
+        timeoutMs: values.timeoutMs,
         secret,
         headers: { create: values.headers.map((header, position) => ({ id: newId(), position, ...header })) },
         restrictions: { create: values.restrictions.map((restriction) => ({ id: newId(), ...restriction })) },
@@ -63,10 +73,24 @@ export async function insertWebhook(prisma: PrismaClient, accountId: string, val
   });
 }
 
-export type WebhookChanges = Partial<Omit<WebhookValues, 'headers' | 'restrictions'>> & {
+export type WebhookChanges = Partial<Omit<WebhookValues, 'headers' | 'restrictions' | 'retryScheduleMs'>> & {
   headers?: WebhookValues['headers'];
   restrictions?: WebhookValues['restrictions'];
+  retryScheduleMs?: number[] | null;
+  failureCount?: number;
+  disabledReason?: string | null;
+  failingSince?: Date | null;
+  disablingNoticeAt?: Date | null;
+  healthCheckDueAt?: Date | null;
 };
+
+/**
+ * What re-enabling a webhook writes: a new start (CONTRACT.md, setWebhookActive: "re-enabling resets failureCount";
+ * a failing streak counts from the enable), and a health check now if it has them.
+ */
+export function enableChanges(healthCheck: boolean) {
+  return { active: true, failureCount: 0, disabledReason: null, failingSince: null, disablingNoticeAt: null, ...(healthCheck ? { healthCheckDueAt: new Date() } : {}) };
+}
 
 /** Applies the given changes; headers and restrictions, when given, replace the old ones whole. */
 export async function updateWebhookRow(prisma: PrismaClient, webhookId: string, changes: WebhookChanges) {
@@ -77,7 +101,9 @@ export async function updateWebhookRow(prisma: PrismaClient, webhookId: string, 
       await tx.webhookHeader.createMany({ data: headers.map((header, position) => ({ id: newId(), webhookId, position, ...header })) });
     }
     if (restrictions) await replaceRestrictions(tx, webhookId, restrictions);
-    return tx.webhook.update({ where: { id: webhookId }, data: { ...fields, updatedAt: new Date() } });
+    const { retryScheduleMs, ...rest } = fields;
+    const schedule = retryScheduleMs === undefined ? {} : { retryScheduleMs: retryScheduleMs ?? Prisma.DbNull };
+    return tx.webhook.update({ where: { id: webhookId }, data: { ...rest, ...schedule, updatedAt: new Date() } });
   });
 }
 
@@ -93,12 +119,9 @@ export function softDeleteWebhook(prisma: PrismaClient, webhookId: string) {
   });
 }
 
-export function setWebhookActiveRow(prisma: PrismaClient, webhookId: string, active: boolean) {
-  return prisma.webhook.update({
-    where: { id: webhookId },
-    // Re-enabling starts the consecutive-failure count afresh (CONTRACT.md, setWebhookActive).
-    data: active ? { active: true, failureCount: 0, disabledReason: null } : { active: false, disabledReason: 'disabled by an account admin' },
-  });
+/** Re-enables a webhook (enableChanges). Disabling goes through the engine, which announces it (engine.webhookChanged). */
+export function enableWebhookRow(prisma: PrismaClient, webhook: { id: string; healthCheck: boolean }) {
+  return prisma.webhook.update({ where: { id: webhook.id }, data: { ...enableChanges(webhook.healthCheck), updatedAt: new Date() } });
 }
 
 /** The old secret keeps signing, beside the new one, for the grace period (Standard Webhooks key rotation). */

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { withTransaction } from '../db/client.js';
 import { failQueuedDeliveries } from '../db/delivery.js';
+import { disableWebhookByAdmin } from '../db/webhook-lifecycle.js';
 import { deliveryNotifications, notify, webhookNotifications } from '../db/notifications.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SecretBox } from '../domain/secret-box.js';
@@ -16,6 +17,9 @@ import type { DeliveryQueue } from '../queue/queue.js';
 import type { AttemptOutcome } from './channels/channel.js';
 import { createChannelSet, type ChannelSetOverrides } from './channels/channel-set.js';
 import { startDispatcher, type JobDispatcher } from './dispatcher.js';
+import { checkLongFailingWebhooks } from './failing-for.js';
+import { runDueHealthChecks } from './health-sweep.js';
+import { disabledEvent } from './operational-events.js';
 import { DeliveryStateError, replayFailedDeliveries, retryDelivery, sendTestEvent } from './manual.js';
 import { createPublisher, type PublishInput, type PublishResult } from './publisher.js';
 import { reconcileStuckDeliveries } from './reconciler.js';
@@ -59,9 +63,10 @@ export type DeliveryEngine = {
   /**
    * A webhook was created or changed (subscribers hear of it); with `failQueued`, it stopped receiving (disabled or
    * deleted) and its waiting deliveries fail now, as auto-disable does, rather than hours later when their retries
-   * come due.
+   * come due. With `disable`, this is an account admin disabling it, with that reason: if it was active, it is
+   * disabled here and `hookstream.webhook.disabled` is published, in one transaction (its queued deliveries fail).
    */
-  webhookChanged(accountId: string, webhookId: string, options?: { failQueued?: string }): Promise<void>;
+  webhookChanged(accountId: string, webhookId: string, options?: { failQueued?: string; disable?: string }): Promise<void>;
   /** Worker processes: start taking attempt jobs, sweeping for stranded deliveries, and archiving old ones. */
   startWorkers(): Promise<void>;
   /** Wakes this process's workers (a NOTIFY from another process arrived). */
@@ -71,6 +76,26 @@ export type DeliveryEngine = {
   /** Lets publishes and attempts in flight finish and be recorded, then stops the workers. */
   stop(): Promise<void>;
 };
+
+/**
+ * Runs `task` every `intervalMs`, never two at once (a slow run makes the next tick skip); returns its stop, which
+ * waits for a run under way.
+ */
+function every(intervalMs: number, task: () => Promise<unknown>, log: Logger, failure: string): () => Promise<void> {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = task()
+      .catch((error: unknown) => log.error({ err: error }, failure))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
 
 export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const { pool, queue, config, log } = deps;
@@ -98,19 +123,25 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     sendTest: (accountId, webhook) => sendTestEvent(manual, accountId, webhook),
 
     async webhookChanged(accountId, webhookId, options = {}) {
-      await withTransaction(pool, async (client) => {
-        const failed = options.failQueued ? await failQueuedDeliveries(client, [webhookId], options.failQueued) : [];
+      const published = await withTransaction(pool, async (client) => {
+        // The admin's disable is a transition like the automatic ones: announced with the change, once.
+        const disabled = options.disable ? await disableWebhookByAdmin(client, webhookId, options.disable) : null;
+        const failQueued = options.failQueued ?? (disabled ? 'webhook disabled' : undefined);
+        const failed = failQueued ? await failQueuedDeliveries(client, [webhookId], failQueued) : [];
+        const { deliveryCount } = await publisher.writeWithin(client, disabled ? [disabledEvent(disabled, options.disable!, null)] : []);
         await notify(client, [
           ...deliveryNotifications(failed.map((row) => ({ id: row.id, accountId, webhookId, status: 'FAILED' as const }))),
           ...webhookNotifications([{ id: webhookId, accountId }]),
         ]);
+        return deliveryCount;
       });
+      if (published > 0) wakeLocal();
     },
 
     async startWorkers() {
       const channels = createChannelSet(config, deps.channels);
       const workerPool = deps.workerPool ?? pool;
-      const recorder = createRecorder({ pool: workerPool, queue, disableAfterFailures: config.disableAfterFailures, log, wakeLocal });
+      const recorder = createRecorder({ pool: workerPool, queue, disableAfterFailures: config.disableAfterFailures, log, wakeLocal, publishWithin: publisher.writeWithin });
       const runBatch = createBatchRunner({
         pool: workerPool,
         channelFor: channels.channelFor,
@@ -141,6 +172,21 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         reconcileStuckDeliveries({ pool, queue, log }, graceMs).catch((error: unknown) => log.error({ err: error }, 'reconciler failed'));
       }, config.workerMaintenanceIntervalMs);
       stops.push(async () => clearInterval(sweep));
+
+      // Health checks that are due (health-sweep.ts), claimed so that each runs in one process: a cheap indexed look
+      // at every poll interval, so a check asked for by createWebhook runs within about a second.
+      const health = { pool, client: channels.httpClient, secretBox: deps.secretBox, timeoutMs: config.deliveryTimeoutMs, intervalMs: config.healthCheckIntervalMs, log };
+      stops.push(every(config.workerPollIntervalMs, () => runDueHealthChecks(health), log, 'health checks failed'));
+      // DISABLE_AFTER_FAILING_FOR: final notices and disables, one process at a time (failing-for.ts).
+      const failingForMs = config.disableAfterFailingForMs;
+      if (failingForMs) {
+        const failingFor = { pool, publishWithin: publisher.writeWithin, log };
+        stops.push(
+          every(config.workerMaintenanceIntervalMs, async () => {
+            if ((await checkLongFailingWebhooks(failingFor, failingForMs)).deliveries > 0) wakeLocal();
+          }, log, 'DISABLE_AFTER_FAILING_FOR check failed'),
+        );
+      }
     },
 
     wake: wakeLocal,

@@ -50,6 +50,13 @@ export type Publisher = {
   publish(group: readonly PublishInput[]): Promise<PublishResult[]>;
   /** Waits for the transactions under way. */
   drain(): Promise<void>;
+  /**
+   * Publishes on the caller's transaction, committed (or rolled back) with it: Hookstream's own events, written with
+   * the change they tell of (the operational events, CONTRACT.md). The same writes as `publish`, without group
+   * commit, and only for events some webhook takes; the caller wakes this process's workers after its commit (others
+   * are woken by the NOTIFY it carries).
+   */
+  writeWithin(client: Queryable, inputs: readonly PublishInput[]): Promise<{ eventIds: string[]; deliveryCount: number }>;
 };
 
 export type PublisherDeps = {
@@ -118,34 +125,19 @@ export function createPublisher(deps: PublisherDeps): Publisher {
 
   type Written = Map<string, { row: EventRow; deliveryCount: number }>;
 
-  /** The common case, no ordered webhook among the deliveries: one statement, its own commit. */
-  async function writeUnordered(events: NewEvent[], deliveries: PendingDelivery[]): Promise<Written> {
+  /**
+   * The common case, no ordered webhook among the deliveries: one statement, its own commit (writePrepared would
+   * take a transaction of five round trips, holding its locks, for the same writes).
+   */
+  async function writeUnordered(leaders: readonly Prepared[]): Promise<Written> {
     const rows = await publishEventsAtOnce(
       deps.pool,
-      events,
-      deliveries.map((d) => finish(d, null)),
+      leaders.map((p) => p.event),
+      leaders.flatMap((p) => p.deliveries).map((d) => finish(d, null)),
       { wake: deps.queue.wakeChannel, deliveries: DELIVERY_CHANNEL },
       (name, source) => deps.queue.jobInsertCte(name, source),
     );
     return new Map(rows.map(({ delivery_count: deliveryCount, ...row }) => [row.id, { row, deliveryCount }]));
-  }
-
-  /** Ordered deliveries take their places once their events are known to be new (no gaps in a line): a transaction. */
-  function writeOrdered(events: NewEvent[], deliveries: PendingDelivery[]): Promise<Written> {
-    return withTransaction(deps.pool, async (client) => {
-      const rows = await insertEventsWithDeliveries(client, events, []);
-      const writtenIds = new Set(rows.map((row) => row.id));
-      const { sent, superseded } = await placeInLines(client, deliveries.filter((d) => writtenIds.has(d.eventId)));
-      const now = Date.now();
-      await deps.queue.enqueue(client, sent.flatMap((d) => firstJobs(d, now)));
-      await notify(client, [
-        ...(sent.length > 0 ? [{ channel: deps.queue.wakeChannel, payload: '' }] : []),
-        ...deliveryNotifications([...sent.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId, status: 'PENDING' as const })), ...superseded]),
-      ]);
-      const sentPerEvent = new Map<string, number>();
-      for (const d of sent) sentPerEvent.set(d.eventId, (sentPerEvent.get(d.eventId) ?? 0) + 1);
-      return new Map(rows.map((row) => [row.id, { row, deliveryCount: sentPerEvent.get(row.id) ?? 0 }]));
-    });
   }
 
   async function writeEvents(inputs: readonly PublishInput[], spans: BatchSpans): Promise<PublishResult[]> {
@@ -156,8 +148,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     if (spans) keepTraceParents(prepared, spans);
     const leaders = prepared.filter((p) => p.leader === null);
     const deliveries = leaders.flatMap((p) => p.deliveries);
-    const events = leaders.map((p) => p.event);
-    const written = deliveries.some((d) => d.orderingKey !== null) ? await writeOrdered(events, deliveries) : await writeUnordered(events, deliveries);
+    const written = deliveries.some((d) => d.orderingKey !== null) ? await withTransaction(deps.pool, (client) => writePrepared(client, leaders)) : await writeUnordered(leaders);
     if (deliveries.length > 0) deps.wakeLocal();
 
     // An idempotency key seen before (in an earlier batch, or by an earlier event of this one): answer with its event.
@@ -181,6 +172,41 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     return results;
   }
 
+  /**
+   * The writes of one batch of new events on the caller's transaction: events and deliveries (ordered ones placed in
+   * their lines), their first jobs, and the notifications (the workers' wake-up among them) that go out on commit.
+   * Returns the events written, each with the deliveries it made; an event whose idempotency key was seen before is
+   * not among them.
+   */
+  async function writePrepared(client: Queryable, leaders: readonly Prepared[]): Promise<Map<string, { row: EventRow; deliveryCount: number }>> {
+    const deliveries = leaders.flatMap((p) => p.deliveries);
+    const events = leaders.map((p) => p.event);
+    let rows: EventRow[];
+    let sent: NewDelivery[];
+    let superseded: DeliveryChange[] = [];
+    if (!deliveries.some((d) => d.orderingKey !== null)) {
+      // The common case: events and deliveries in one statement.
+      sent = deliveries.map((d) => finish(d, d.sequence));
+      rows = await insertEventsWithDeliveries(client, events, sent);
+      const writtenIds = new Set(rows.map((row) => row.id));
+      sent = sent.filter((d) => writtenIds.has(d.eventId));
+    } else {
+      // Ordered deliveries take their places once their events are known to be new (no gaps in a line).
+      rows = await insertEventsWithDeliveries(client, events, []);
+      const writtenIds = new Set(rows.map((row) => row.id));
+      ({ sent, superseded } = await placeInLines(client, deliveries.filter((d) => writtenIds.has(d.eventId))));
+    }
+    const now = Date.now();
+    await deps.queue.enqueue(client, sent.flatMap((d) => firstJobs(d, now)));
+    await notify(client, [
+      ...(sent.length > 0 ? [{ channel: deps.queue.wakeChannel, payload: '' }] : []),
+      ...deliveryNotifications([...sent.map((d) => ({ id: d.id, accountId: d.accountId, webhookId: d.webhookId, status: 'PENDING' as const })), ...superseded]),
+    ]);
+    const sentPerEvent = new Map<string, number>();
+    for (const d of sent) sentPerEvent.set(d.eventId, (sentPerEvent.get(d.eventId) ?? 0) + 1);
+    return new Map(rows.map((row) => [row.id, { row, deliveryCount: sentPerEvent.get(row.id) ?? 0 }]));
+  }
+
   return {
     publish(group) {
       if (group.length === 0) return Promise.resolve([]);
@@ -199,6 +225,17 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     },
     async drain() {
       while (flushes.size > 0 || pending.length > 0) await Promise.allSettled([...flushes]);
+    },
+    async writeWithin(client, inputs) {
+      if (inputs.length === 0) return { eventIds: [], deliveryCount: 0 };
+      // Read on the caller's transaction: a webhook it has just disabled gets nothing.
+      const webhooks = groupByAccount(await findActiveWebhooks(client, [...new Set(inputs.map((input) => input.accountId))]));
+      // An event no webhook takes is not written: these are notices, and an account that subscribes to none of them
+      // keeps an event list of its own events only (and pays no write per transition).
+      const leaders = prepareEvents(deps.catalog, inputs, webhooks).filter((p) => p.leader === null && p.deliveries.length > 0);
+      if (leaders.length === 0) return { eventIds: [], deliveryCount: 0 };
+      const written = await writePrepared(client, leaders);
+      return { eventIds: [...written.keys()], deliveryCount: [...written.values()].reduce((sum, event) => sum + event.deliveryCount, 0) };
     },
   };
 }

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { loadDeliveriesForAttempt, takeRateSlot, type AttemptRecord, type DeliveryForAttempt } from '../db/delivery.js';
 import { newId } from '../db/ids.js';
 import type { OrderingKey } from '../db/ordering.js';
+import { isOperationalType } from '../domain/event-match.js';
 import { decideAfterAttempt, decideBeforeAttempt, type RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import { publicId } from '../domain/public-id.js';
@@ -25,7 +26,9 @@ export type WorkerDeps = {
   pool: pg.Pool;
   /** The channel a webhook URL is delivered through (HTTP, or e-mail for `mailto:`). */
   channelFor: (url: string) => DeliveryChannel;
+  /** The global policy; a webhook's own retry schedule (within RETRY_SCHEDULE's bounds) replaces its schedule. */
   policy: RetryPolicy;
+  /** DELIVERY_TIMEOUT; a webhook's own timeout (at most this) replaces it. */
   timeoutMs: number;
   secretBox: SecretBox;
   /** Runs webhooks' transforms off the main thread, bounded in time and size. */
@@ -102,15 +105,17 @@ export function createBatchRunner(deps: WorkerDeps) {
       body,
       signatureHeaders: signatureHeaders(delivery, body, startedAt),
       customHeaders: delivery.headers.map((header) => ({ name: header.name, value: secrets.decrypt(header.value) })),
-      timeoutMs: deps.timeoutMs,
+      timeoutMs: delivery.timeout_ms ?? deps.timeoutMs,
       traceHeaders: span?.headers(),
     });
     span?.end(outcome);
     deps.onAttempt?.(outcome);
     const trigger = delivery.next_attempt_trigger;
     // A retry's delay counts from when its outcome is recorded (Retry-After dates: from when the answer came).
-    const decision = decideAfterAttempt(outcome, { trigger, automaticAttempts: delivery.automatic_attempts, webhookActive: delivery.active }, deps.policy);
+    const policy = delivery.retry_schedule_ms ? { ...deps.policy, retrySchedule: delivery.retry_schedule_ms } : deps.policy;
+    const decision = decideAfterAttempt(outcome, { trigger, automaticAttempts: delivery.automatic_attempts, webhookActive: delivery.active }, policy);
     const verdict = decision.delivery;
+    const operational = isOperationalType(delivery.event_type);
     const record: AttemptRecord = {
       id: newId(),
       deliveryId: delivery.id,
@@ -124,7 +129,9 @@ export function createBatchRunner(deps: WorkerDeps) {
       error: outcome.kind === 'failure' ? outcome.error : null,
       requestHeaders: outcome.request,
       succeeded: outcome.kind === 'success',
-      countsForWebhook: true,
+      // Deliveries of operational events leave their webhook's count and streak alone: they raise no operational
+      // events, so a webhook subscribed to hookstream.* can never feed on its own failures (webhook-transitions.ts).
+      countsForWebhook: !operational,
       transformedBody: transformed?.body ?? null,
       status: verdict.status,
       retryDelayMs: verdict.status === 'RETRYING' ? verdict.delayMs : null,
@@ -132,7 +139,18 @@ export function createBatchRunner(deps: WorkerDeps) {
       automaticAttempts: verdict.automaticAttempts,
     };
     deps.log.debug({ deliveryId: publicId('Delivery', delivery.id), attempt: record.number, outcome: outcome.kind, status: outcome.status, durationMs: outcome.durationMs }, 'attempt sent');
-    return { kind: 'attempt', job, accountId: delivery.account_id, record, goneReason: decision.webhook.disableReason, line: lineOf(delivery) };
+    return {
+      kind: 'attempt',
+      job,
+      accountId: delivery.account_id,
+      record,
+      goneReason: decision.webhook.disableReason,
+      line: lineOf(delivery),
+      eventType: delivery.event_type,
+      operational,
+      exhausted: verdict.status === 'FAILED' && verdict.exhausted,
+      webhookFailing: delivery.webhook_failing,
+    };
   }
 
   /** The transform failed: one attempt recorded, naming the transform, that never reached the endpoint. */
@@ -143,6 +161,10 @@ export function createBatchRunner(deps: WorkerDeps) {
       accountId: delivery.account_id,
       goneReason: null,
       line: lineOf(delivery),
+      eventType: delivery.event_type,
+      operational: isOperationalType(delivery.event_type),
+      exhausted: false,
+      webhookFailing: delivery.webhook_failing,
       record: {
         id: newId(),
         deliveryId: delivery.id,

@@ -52,3 +52,12 @@ export function parseDurationList(text: string): number[] {
     return parseDuration(entry);
   });
 }
+
+/** The shortest text `parseDuration` reads back as `milliseconds`, in the largest unit that divides it: 300000 → `5m`. */
+export function formatDuration(milliseconds: number): string {
+  if (milliseconds === 0) return '0';
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (milliseconds % MS_PER_UNIT[unit] === 0) return `${milliseconds / MS_PER_UNIT[unit]}${unit}`;
+  }
+  return `${milliseconds}ms`;
+}

@@ -54,3 +54,8 @@ export function categoriesCovered(index: PatternIndex, patterns: readonly string
   for (const [type, category] of index.categoryOf) if (eventMatches(index, patterns, type)) covered.add(category);
   return covered;
 }
+
+/** An operational type (`hookstream.…`): published by Hookstream itself, and whose deliveries raise no operational events. */
+export function isOperationalType(type: string): boolean {
+  return type.startsWith(`${OPERATIONAL_CATEGORY}.`);
+}

@@ -3,7 +3,11 @@
 import { isIP } from 'node:net';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config.js';
+import { checkRetrySchedule, checkTimeout } from '../domain/delivery-settings.js';
+import { formatDuration, parseDuration } from '../domain/durations.js';
 import { checkCustomHeaders } from '../domain/header-policy.js';
+import { parseMailtoUrl } from '../domain/mailto.js';
+import { channelOf } from '../domain/webhook-channel.js';
 import { publicId } from '../domain/public-id.js';
 import type { RestrictionType } from '../domain/restriction-type.js';
 import { resolveDimension, type DimensionChoice } from '../catalog/resolve-dimension.js';
@@ -44,9 +48,17 @@ export function validateDescription(description: string | null | undefined): str
   return description;
 }
 
-/** Checks the URL's form, then (unless private targets are allowed) every address its host resolves to. */
+/**
+ * Checks the URL's form, then (unless private targets are allowed) every address its host resolves to. A `mailto:`
+ * URL (an e-mail webhook, CONTRACT.md "Channels") needs 1–5 valid addresses and is stored in its canonical form.
+ */
 export async function validateUrl(url: string, config: Config, services: Services): Promise<string> {
   if (url.length > MAX_URL_LENGTH) throw badInput('url', `The endpoint URL may be at most ${MAX_URL_LENGTH} characters long.`);
+  if (channelOf(url.trim()) === 'EMAIL') {
+    const mailto = parseMailtoUrl(url);
+    if (!mailto.ok) throw badInput('url', `Hookstream cannot send to this e-mail webhook URL: ${mailto.reason}.`);
+    return mailto.canonicalUrl;
+  }
   const check = checkWebhookUrl(url, { requireHttps: config.requireHttps, allowPrivateTargets: config.allowPrivateTargets });
   if (!check.ok) throw badInput('url', `Hookstream cannot send to this endpoint URL: ${check.reason}.`);
   if (!config.allowPrivateTargets) {
@@ -146,4 +158,37 @@ export function validateRateLimit(rateLimitPerSecond: number | null | undefined)
     throw badInput('rateLimitPerSecond', 'The rate limit must be a whole number of requests a second, from 1 to 10000.');
   }
   return rateLimitPerSecond;
+}
+
+/** Health checks GET an HTTP endpoint; an e-mail webhook has none to check. */
+export function validateHealthCheck(healthCheck: boolean, url: string): boolean {
+  if (healthCheck && channelOf(url) === 'EMAIL') {
+    throw badInput('healthCheck', 'Health checks GET an http(s) URL; an e-mail webhook cannot have one (set healthCheck: false).');
+  }
+  return healthCheck;
+}
+
+function parseDurationField(text: string, field: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw badInput(field, `${(error as Error).message.charAt(0).toUpperCase()}${(error as Error).message.slice(1)}.`);
+  }
+}
+
+/** A webhook's own retry delays (ms), within RETRY_SCHEDULE (domain/delivery-settings.ts); null: RETRY_SCHEDULE's. */
+export function validateRetrySchedule(retrySchedule: readonly string[] | null | undefined, config: Pick<Config, 'retrySchedule'>): number[] | null {
+  if (retrySchedule == null) return null;
+  const delays = retrySchedule.map((text) => parseDurationField(text, 'retrySchedule'));
+  const check = checkRetrySchedule(delays, config.retrySchedule, formatDuration);
+  if (!check.ok) throw badInput('retrySchedule', `This retry schedule goes beyond what this service allows: ${check.reason}.`);
+  return check.value;
+}
+
+/** A webhook's own per-attempt timeout (ms), at most DELIVERY_TIMEOUT; null: DELIVERY_TIMEOUT. */
+export function validateTimeout(timeout: string | null | undefined, config: Pick<Config, 'deliveryTimeoutMs'>): number | null {
+  if (timeout == null) return null;
+  const check = checkTimeout(parseDurationField(timeout, 'timeout'), config.deliveryTimeoutMs, formatDuration);
+  if (!check.ok) throw badInput('timeout', `This timeout goes beyond what this service allows: ${check.reason}.`);
+  return check.value;
 }

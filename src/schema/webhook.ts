@@ -2,11 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../context.js';
 import {
+  enableChanges,
+  enableWebhookRow,
   findLiveWebhook,
   insertWebhook,
   replaceRestrictions,
   rotateSecretRow,
-  setWebhookActiveRow,
   softDeleteWebhook,
   updateWebhookRow,
   WebhookLimitError,
@@ -18,6 +19,7 @@ import { RESTRICTION_TYPES, restrictionTypeOfDimension } from '../domain/restric
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import { DeliveryOrdering as DeliveryOrderingValues, HttpMethod as HttpMethodValues } from '../generated/prisma/enums.js';
 import { channelOf } from '../domain/webhook-channel.js';
+import { formatDuration } from '../domain/durations.js';
 import { builder } from './builder.js';
 import { checkConnectionArgsFirst } from './connection-args.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
@@ -26,12 +28,18 @@ import {
   validateDescription,
   validateEvents,
   validateHeaders,
+  validateHealthCheck,
   validateName,
   validateRateLimit,
   validateRestrictions,
+  validateRetrySchedule,
+  validateTimeout,
   validateTransform,
   validateUrl,
 } from './webhook-input.js';
+
+/** The reason an account admin's disable gives (Webhook.disabledReason, the hookstream.webhook.disabled event). */
+const ADMIN_DISABLE_REASON = 'disabled by an account admin';
 
 export const HttpMethodEnum = builder.enumType('HttpMethod', { values: Object.values(HttpMethodValues) });
 export const DeliveryOrderingEnum = builder.enumType('DeliveryOrdering', {
@@ -43,6 +51,18 @@ export const WebhookChannelEnum = builder.enumType('WebhookChannel', { values: [
 export const RestrictionTypeEnum = builder.enumType('RestrictionType', {
   values: RESTRICTION_TYPES,
   description: "anny's five context dimensions, each the dimension of its name in lower case (RESOURCE_GROUP: `resource_group`); other catalogs' dimensions are named by `dimension`.",
+});
+
+type HealthShape = { ok: boolean; checkedAt: Date; responseStatus: number | null; error: string | null };
+
+export const WebhookHealthRef = builder.objectRef<HealthShape>('WebhookHealth').implement({
+  description: "The last health check: a GET of the webhook's url (no body, no signature); 2xx is healthy.",
+  fields: (t) => ({
+    ok: t.exposeBoolean('ok'),
+    checkedAt: t.expose('checkedAt', { type: 'DateTime' }),
+    responseStatus: t.exposeInt('responseStatus', { nullable: true, description: 'The HTTP status, or null when no answer came.' }),
+    error: t.exposeString('error', { nullable: true, description: 'Null when healthy; otherwise e.g. `HTTP 500`, `timeout after 15000 ms`, `TLS: …`.' }),
+  }),
 });
 
 export const RestrictionRef = builder.prismaNode('WebhookRestriction', {
@@ -87,6 +107,34 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     transform: t.exposeString('transform', { nullable: true, description: 'JSONata expression over the standard body; its result is what is signed and sent.' }),
     ordering: t.expose('ordering', { type: DeliveryOrderingEnum }),
     channel: t.field({ type: WebhookChannelEnum, description: 'From the url: mailto: is EMAIL, anything else HTTP.', select: { url: true }, resolve: (webhook) => channelOf(webhook.url) }),
+    healthCheck: t.exposeBoolean('healthCheck', { description: 'GET the url at create and re-enable and, while failing, every HEALTH_CHECK_INTERVAL.' }),
+    health: t.field({
+      type: WebhookHealthRef,
+      nullable: true,
+      description: 'The last health check; null until checked.',
+      select: { healthOk: true, healthCheckedAt: true, healthResponseStatus: true, healthError: true },
+      resolve: (webhook) =>
+        webhook.healthCheckedAt && webhook.healthOk !== null
+          ? { ok: webhook.healthOk, checkedAt: webhook.healthCheckedAt, responseStatus: webhook.healthResponseStatus, error: webhook.healthError }
+          : null,
+    }),
+    failingSince: t.expose('failingSince', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the current failing streak began (its first failed attempt since the webhook was created, enabled or last succeeded); null: not failing.',
+    }),
+    retrySchedule: t.stringList({
+      nullable: true,
+      description: "This webhook's own delays before each retry (durations); null: the service's RETRY_SCHEDULE.",
+      select: { retryScheduleMs: true },
+      resolve: (webhook) => (Array.isArray(webhook.retryScheduleMs) ? (webhook.retryScheduleMs as number[]).map(formatDuration) : null),
+    }),
+    timeout: t.string({
+      nullable: true,
+      description: "This webhook's own per-attempt timeout (a duration); null: the service's DELIVERY_TIMEOUT.",
+      select: { timeoutMs: true },
+      resolve: (webhook) => (webhook.timeoutMs === null ? null : formatDuration(webhook.timeoutMs)),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -179,7 +227,7 @@ const TRANSFORM_DESCRIPTION = 'JSONata expression over the standard body `{event
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: '1–100 characters' }),
-    url: t.string({ required: true, description: 'http(s) only; checked against ALLOW_PRIVATE_TARGETS and REQUIRE_HTTPS' }),
+    url: t.string({ required: true, description: 'http(s), checked against ALLOW_PRIVATE_TARGETS and REQUIRE_HTTPS; or mailto: with 1–5 addresses (the EMAIL channel)' }),
     events: t.stringList({ required: true, description: 'catalog types, `category.*` wildcards, or `*`' }),
     description: t.string(),
     active: t.boolean({ defaultValue: true }),
@@ -190,6 +238,9 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     transform: t.string({ description: TRANSFORM_DESCRIPTION }),
     rateLimitPerSecond: t.int({ description: 'Most requests a second to this endpoint; unset: no limit.' }),
     ordering: t.field({ type: DeliveryOrderingEnum, defaultValue: 'NONE' }),
+    healthCheck: t.boolean({ defaultValue: false, description: 'GET the url at create/enable and while failing; 2xx = healthy. HTTP webhooks only.' }),
+    retrySchedule: t.stringList({ description: "This webhook's own delays before each retry (durations such as `30s`), within RETRY_SCHEDULE: at most as many, none longer than its longest. Empty: no retries." }),
+    timeout: t.string({ description: "This webhook's own per-attempt timeout (a duration), at most DELIVERY_TIMEOUT." }),
   }),
 });
 
@@ -209,6 +260,9 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     transform: t.string({ description: `${TRANSFORM_DESCRIPTION} null or empty removes it.` }),
     rateLimitPerSecond: t.int(),
     ordering: t.field({ type: DeliveryOrderingEnum }),
+    healthCheck: t.boolean(),
+    retrySchedule: t.stringList({ description: 'null: back to RETRY_SCHEDULE.' }),
+    timeout: t.string({ description: 'null: back to DELIVERY_TIMEOUT.' }),
   }),
 });
 
@@ -267,9 +321,10 @@ builder.mutationFields((t) => ({
       const { catalog, transforms } = ctx.services;
       const events = validateEvents(catalog, input.events);
       const sendData = input.sendData ?? true;
+      const url = await validateUrl(input.url, ctx.config, ctx.services);
       const values = {
         name: validateName(input.name),
-        url: await validateUrl(input.url, ctx.config, ctx.services),
+        url,
         description: validateDescription(input.description),
         events,
         active: input.active ?? true,
@@ -277,6 +332,9 @@ builder.mutationFields((t) => ({
         sendData,
         rateLimitPerSecond: validateRateLimit(input.rateLimitPerSecond),
         ordering: input.ordering ?? 'NONE',
+        healthCheck: validateHealthCheck(input.healthCheck ?? false, url),
+        retryScheduleMs: validateRetrySchedule(input.retrySchedule, ctx.config),
+        timeoutMs: validateTimeout(input.timeout, ctx.config),
         headers: sealHeaders(ctx, validateHeaders(input.headers)),
         restrictions: validateRestrictions(catalog, input.restrictions, events),
         transform: await validateTransform(input.transform, { events, sendData }, catalog, transforms),
@@ -303,7 +361,15 @@ builder.mutationFields((t) => ({
       if (input.description !== undefined) changes.description = validateDescription(input.description);
       const { catalog, transforms } = ctx.services;
       if (input.events != null) changes.events = validateEvents(catalog, input.events);
-      if (input.active != null) Object.assign(changes, input.active ? { active: true, failureCount: 0, disabledReason: null } : { active: false, disabledReason: 'disabled by an account admin' });
+      if (input.healthCheck != null) changes.healthCheck = input.healthCheck;
+      const healthCheck = validateHealthCheck(changes.healthCheck ?? webhook.healthCheck, changes.url ?? webhook.url);
+      // Disabling goes through the engine below, which announces it; enabling starts afresh here (and is checked).
+      const disabling = input.active === false && webhook.active;
+      if (input.active === true) Object.assign(changes, enableChanges(healthCheck));
+      // A check is due whenever there is something new to check: health checks turned on, or another url.
+      if (healthCheck && (changes.healthCheck === true || (changes.url !== undefined && changes.url !== webhook.url))) changes.healthCheckDueAt = new Date();
+      if (input.retrySchedule !== undefined) changes.retryScheduleMs = validateRetrySchedule(input.retrySchedule, ctx.config);
+      if (input.timeout !== undefined) changes.timeoutMs = validateTimeout(input.timeout, ctx.config);
       if (input.httpMethod != null) changes.httpMethod = input.httpMethod;
       if (input.sendData != null) changes.sendData = input.sendData;
       if (input.rateLimitPerSecond !== undefined) changes.rateLimitPerSecond = validateRateLimit(input.rateLimitPerSecond);
@@ -327,7 +393,11 @@ builder.mutationFields((t) => ({
         if (input.transform !== undefined) changes.transform = checked;
       }
       await updateWebhookRow(ctx.db.prisma, webhook.id, changes);
-      return announceChange(ctx, webhook.id, null, changes.active === false ? 'webhook disabled' : undefined);
+      if (disabling) {
+        await ctx.services.engine.webhookChanged(ctx.account.id, webhook.id, { disable: ADMIN_DISABLE_REASON });
+        return { webhookId: webhook.id, secret: null };
+      }
+      return announceChange(ctx, webhook.id, null, input.active === false ? 'webhook disabled' : undefined);
     },
   }),
 
@@ -344,12 +414,17 @@ builder.mutationFields((t) => ({
 
   setWebhookActive: t.field({
     type: WebhookPayload,
-    description: 'Enables or disables a webhook; re-enabling resets failureCount.',
+    description: 'Enables or disables a webhook; re-enabling resets failureCount and the failing streak, and runs a health check if it has them.',
     args: { id: t.arg.id({ required: true }), active: t.arg.boolean({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const webhook = await loadOwnWebhook(ctx, args.id, 'id');
-      await setWebhookActiveRow(ctx.db.prisma, webhook.id, args.active);
-      return announceChange(ctx, webhook.id, null, args.active ? undefined : 'webhook disabled');
+      if (!args.active) {
+        // The engine disables it and announces that (hookstream.webhook.disabled) in one transaction, if it was active.
+        await ctx.services.engine.webhookChanged(ctx.account.id, webhook.id, { disable: ADMIN_DISABLE_REASON, failQueued: 'webhook disabled' });
+        return { webhookId: webhook.id, secret: null };
+      }
+      await enableWebhookRow(ctx.db.prisma, webhook);
+      return announceChange(ctx, webhook.id, null);
     },
   }),
 

@@ -28,6 +28,8 @@ export type Receiver = {
   /** Replies are taken in order; when they run out, `fallback` answers (200 by default). */
   reply(...replies: Reply[]): void;
   fallback: Reply;
+  /** Answers for one method, before `reply`'s and `fallback` (e.g. health checks' GET beside failing POSTs). */
+  replyToMethod: Record<string, Reply>;
   /** Resolves when `count` requests have arrived (rejects after timeoutMs). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   verify(request: ReceivedRequest, secret: string): unknown;
@@ -39,7 +41,7 @@ export async function startReceiver(): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const hanging = new Set<() => void>();
-  const receiver: Partial<Receiver> & { fallback: Reply } = { fallback: { status: 200, body: 'ok' } };
+  const receiver: Partial<Receiver> & { fallback: Reply; replyToMethod: Record<string, Reply> } = { fallback: { status: 200, body: 'ok' }, replyToMethod: {} };
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -47,7 +49,7 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('end', () => {
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
       for (const waiter of [...waiters]) if (requests.length >= waiter.count) waiter.resolve();
-      const reply = replies.shift() ?? receiver.fallback;
+      const reply = receiver.replyToMethod[req.method ?? ''] ?? replies.shift() ?? receiver.fallback;
       if (reply.hang) {
         const release = () => res.destroy();
         hanging.add(release);

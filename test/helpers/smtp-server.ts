@@ -29,7 +29,8 @@ export type TestSmtpServer = {
   close(): Promise<void>;
 };
 
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+/** `port`: listen there (a server that comes up where Hookstream was already told to send); default any free port. */
+export async function startSmtpServer(options: { port?: number } = {}): Promise<TestSmtpServer> {
   const replies: SmtpReply[] = [];
   const mails: ReceivedMail[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
@@ -63,7 +64,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
 
   return {

@@ -2,7 +2,7 @@
 // long it took. Retry sends it once more (trigger MANUAL); the new attempt appears live through deliveryUpdated.
 import { ConsoleDeliveryDocument, ConsoleDeliveryUpdatedDocument, RetryDeliveryDocument, type ConsoleDeliveryQuery } from '@sdk/generated';
 import { ErrorMessage, JsonBlock, Loading, OutcomeMessage, PageHeading, StatusBadge, Time } from '../components';
-import { formatDuration, TRIGGER_LABELS } from '../format';
+import { formatDuration, isScheduled, TRIGGER_LABELS } from '../format';
 import { useAction, useLiveState, usePermissions, useQuery, useSession, useSubscription } from '../hooks';
 import { Link, paths } from '../router';
 import { WebhookActions } from './WebhookActions';
@@ -86,7 +86,7 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
             </div>
             {delivery.nextAttemptAt && (
               <div>
-                <dt>Next attempt</dt>
+                <dt>{isScheduled(delivery) ? 'Scheduled for' : 'Next attempt'}</dt>
                 <dd>
                   <Time iso={delivery.nextAttemptAt} />
                 </dd>
@@ -99,6 +99,23 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
                 {delivery.manualRetries > 0 && ` (${delivery.manualRetries} manual)`}
               </dd>
             </div>
+            {delivery.expiresAt && (
+              <div>
+                <dt>Expires</dt>
+                <dd>
+                  <Time iso={delivery.expiresAt} />
+                </dd>
+              </div>
+            )}
+            {delivery.orderingKey !== null && (
+              <div>
+                <dt>Ordering key</dt>
+                <dd>
+                  <code>{delivery.orderingKey}</code>
+                  {delivery.sequence !== null && ` (#${delivery.sequence} of its key)`}
+                </dd>
+              </div>
+            )}
             {delivery.failureReason && (
               <div>
                 <dt>Failure reason</dt>
@@ -148,7 +165,7 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
               {[...delivery.attempts]
                 .sort((a, b) => a.number - b.number)
                 .map((attempt) => (
-                  <AttemptItem key={attempt.number} attempt={attempt} />
+                  <AttemptItem key={attempt.number} attempt={attempt} email={delivery.webhook.url.toLowerCase().startsWith('mailto:')} />
                 ))}
             </ol>
           </section>
@@ -158,8 +175,11 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
   );
 }
 
-function AttemptItem({ attempt }: { attempt: Attempt }) {
-  const ok = attempt.responseStatus != null && attempt.responseStatus >= 200 && attempt.responseStatus < 300;
+/** One attempt, in its channel's terms: an HTTP exchange, or an e-mail's envelope and the SMTP server's reply. */
+function AttemptItem({ attempt, email }: { attempt: Attempt; email: boolean }) {
+  // A failed attempt always says why; an e-mail written to a file in development has no reply code, and succeeded.
+  const ok = attempt.error == null;
+  const protocol = email ? 'SMTP' : 'HTTP';
   const headers = attempt.requestHeaders && typeof attempt.requestHeaders === 'object' ? Object.entries(attempt.requestHeaders as Record<string, unknown>) : [];
   const headingId = `attempt-${attempt.number}`;
   return (
@@ -184,8 +204,8 @@ function AttemptItem({ attempt }: { attempt: Attempt }) {
             <dd>{formatDuration(attempt.durationMs)}</dd>
           </div>
           <div>
-            <dt>Response status</dt>
-            <dd>{attempt.responseStatus != null ? `HTTP ${attempt.responseStatus}` : 'No response'}</dd>
+            <dt>{email ? 'Reply' : 'Response status'}</dt>
+            <dd>{attempt.responseStatus != null ? `${protocol} ${attempt.responseStatus}` : 'No response'}</dd>
           </div>
           {attempt.error && (
             <div>
@@ -194,7 +214,7 @@ function AttemptItem({ attempt }: { attempt: Attempt }) {
             </div>
           )}
         </dl>
-        <h4>Request headers</h4>
+        <h4>{email ? 'Envelope and headers' : 'Request headers'}</h4>
         {headers.length ? (
           <table className="headers">
             <thead>
@@ -219,7 +239,7 @@ function AttemptItem({ attempt }: { attempt: Attempt }) {
         ) : (
           <p className="muted">Not recorded.</p>
         )}
-        <h4>Response body</h4>
+        <h4>{email ? 'What the mail server said' : 'Response body'}</h4>
         {attempt.responseBody ? (
           <pre className="code" tabIndex={0} aria-label={`Response body of attempt ${attempt.number}`}>
             {attempt.responseBody}

@@ -15,7 +15,7 @@ import {
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { toApiError, type ApiError } from '../api';
 import { ActiveBadge, ErrorMessage, Loading, PageHeading, Pager, pageLinks, StatusBadge, Time } from '../components';
-import { DELIVERY_STATUSES, formatDateTime, isoToLocalInput, localInputToIso, STATUS_LABELS } from '../format';
+import { DELIVERY_STATUSES, formatDateTime, isoToLocalInput, isScheduled, localInputToIso, STATUS_LABELS } from '../format';
 import { useLiveState, usePermissions, useQuery, useSession, useSubscription } from '../hooks';
 import { Link, navigate, paths } from '../router';
 import { WebhookActions } from './WebhookActions';
@@ -244,6 +244,12 @@ export function HistoryPage({ webhookId, search }: { webhookId: string | null; s
                   </td>
                   <td>
                     <code>{row.eventType}</code>
+                    {row.orderingKey !== null && (
+                      <div className="hint">
+                        key <code>{row.orderingKey}</code>
+                        {row.sequence !== null && ` · #${row.sequence}`}
+                      </div>
+                    )}
                   </td>
                   {!webhookId && (
                     <td>
@@ -255,6 +261,16 @@ export function HistoryPage({ webhookId, search }: { webhookId: string | null; s
                     {row.status === 'RETRYING' && row.nextAttemptAt && (
                       <div className="hint">
                         next attempt <Time iso={row.nextAttemptAt} />
+                      </div>
+                    )}
+                    {isScheduled(row) && (
+                      <div className="hint" data-testid="scheduled-for">
+                        scheduled for <Time iso={row.nextAttemptAt} />
+                      </div>
+                    )}
+                    {row.expiresAt && (row.status === 'PENDING' || row.status === 'RETRYING') && (
+                      <div className="hint">
+                        expires <Time iso={row.expiresAt} />
                       </div>
                     )}
                     {row.archived && <div className="hint">archived</div>}

@@ -12,8 +12,8 @@ import {
 } from '@sdk/generated';
 import { useEffect, useState } from 'react';
 import { toApiError, type ApiError } from '../api';
-import { ActiveBadge, ErrorMessage, Loading, OutcomeMessage, PageHeading, SecretNotice, Time } from '../components';
-import { formatRate } from '../format';
+import { ActiveBadge, ErrorMessage, HealthBadge, Loading, OutcomeMessage, PageHeading, SecretNotice, Time } from '../components';
+import { CHANNEL_LABELS, formatRate, ORDERING_LABELS } from '../format';
 import { useAction, useDebounced, useLiveState, usePermissions, useQuery, useSession, useSubscription } from '../hooks';
 import { Link, navigate, paths } from '../router';
 import { RestrictionsEditor } from './RestrictionsEditor';
@@ -71,7 +71,9 @@ function WebhookDetails({ webhook, secret, onSecret, refresh }: { webhook: Webho
     action.run(async () => {
       await api.call(SetWebhookActiveDocument, { id: webhook.id, active });
       await refresh();
-      return active ? 'Enabled: deliveries resume, and the failure count starts again at 0.' : 'Disabled: no new deliveries are sent.';
+      return active
+        ? `Enabled: deliveries resume, and the failure count starts again at 0.${webhook.healthCheck ? ' A health check runs now.' : ''}`
+        : 'Disabled: no new deliveries are sent.';
     });
 
   const rotate = () =>
@@ -103,6 +105,10 @@ function WebhookDetails({ webhook, secret, onSecret, refresh }: { webhook: Webho
           sendData: values.sendData,
           rateLimitPerSecond: values.rateLimitPerSecond,
           transform: values.transform,
+          ordering: values.ordering,
+          healthCheck: values.healthCheck,
+          retrySchedule: values.retrySchedule,
+          timeout: values.timeout,
           ...(values.headers ? { headers: values.headers } : {}),
         },
       });
@@ -126,6 +132,53 @@ function WebhookDetails({ webhook, secret, onSecret, refresh }: { webhook: Webho
       <p className="url">{webhook.url}</p>
       {webhook.description && <p>{webhook.description}</p>}
       {webhook.disabledReason && <p className="message message-error">Disabled: {webhook.disabledReason}</p>}
+      {webhook.failingSince && (
+        <p className="message message-warning" data-testid="failing-since">
+          Failing since <Time iso={webhook.failingSince} />: no attempt has succeeded since then.
+        </p>
+      )}
+      <dl className="facts" data-testid="webhook-delivery-settings">
+        <div>
+          <dt>Delivered by</dt>
+          <dd data-testid="webhook-channel">{CHANNEL_LABELS[webhook.channel]}</dd>
+        </div>
+        <div>
+          <dt>Ordering</dt>
+          <dd data-testid="webhook-ordering">{ORDERING_LABELS[webhook.ordering]}</dd>
+        </div>
+        <div>
+          <dt>Retries</dt>
+          <dd data-testid="webhook-retries">
+            {webhook.retrySchedule === null ? "The service's schedule" : webhook.retrySchedule.length === 0 ? 'None: one attempt' : `After ${webhook.retrySchedule.join(', ')}`}
+          </dd>
+        </div>
+        <div>
+          <dt>Timeout per attempt</dt>
+          <dd data-testid="webhook-timeout">{webhook.timeout ?? "The service's"}</dd>
+        </div>
+        {webhook.channel === 'HTTP' && (
+          <div>
+            <dt>Health</dt>
+            <dd data-testid="webhook-health">
+              {webhook.healthCheck ? (
+                <>
+                  <HealthBadge health={webhook.health} />
+                  {webhook.health && (
+                    <span className="hint">
+                      {' '}
+                      {webhook.health.responseStatus != null ? `HTTP ${webhook.health.responseStatus}` : ''}
+                      {webhook.health.error && webhook.health.error !== `HTTP ${webhook.health.responseStatus}` ? ` ${webhook.health.error}` : ''}, checked{' '}
+                      <Time iso={webhook.health.checkedAt} />
+                    </span>
+                  )}
+                </>
+              ) : (
+                'Not checked (health checks are off)'
+              )}
+            </dd>
+          </div>
+        )}
+      </dl>
       {secret && <SecretNotice secret={secret} onDismiss={() => onSecret(null)} />}
       <p>
         <Link to={paths.webhookHistory(webhook.id)} className="button-link">
@@ -159,6 +212,14 @@ function WebhookDetails({ webhook, secret, onSecret, refresh }: { webhook: Webho
           <div>
             <dt>Retrying</dt>
             <dd>{stats.retrying}</dd>
+          </div>
+          <div>
+            <dt>Expired</dt>
+            <dd>{stats.expired}</dd>
+          </div>
+          <div>
+            <dt>Superseded</dt>
+            <dd>{stats.superseded}</dd>
           </div>
           <div>
             <dt>Failed attempts in a row</dt>

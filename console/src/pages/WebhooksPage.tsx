@@ -1,7 +1,7 @@
 // The account's webhooks: what each listens to, whether it is on, and how its deliveries fare (stats.successRate).
 // Stays current without reloading: webhookUpdated (disabled, re-enabled, edited) and deliveryUpdated (stats).
 import { ConsoleDeliveryUpdatedDocument, ConsoleWebhooksDocument, ConsoleWebhookUpdatedDocument, SetWebhookActiveDocument } from '@sdk/generated';
-import { ActiveBadge, ErrorMessage, Loading, OutcomeMessage, PageHeading, Pager, pageLinks } from '../components';
+import { ActiveBadge, ErrorMessage, HealthBadge, Loading, OutcomeMessage, PageHeading, Pager, pageLinks } from '../components';
 import { formatRate } from '../format';
 import { useAction, useDebounced, useLiveState, usePermissions, useQuery, useSession, useSubscription } from '../hooks';
 import { Link, paths } from '../router';
@@ -77,7 +77,9 @@ export function WebhooksPage({ search }: { search: string }) {
                   <th scope="row">
                     <Link to={paths.webhook(webhook.id)}>{webhook.name}</Link>
                   </th>
-                  <td className="url">{webhook.url}</td>
+                  <td className="url">
+                    {webhook.channel === 'EMAIL' && <span className="badge status-pending">E-mail</span>} {webhook.url}
+                  </td>
                   <td>
                     <ul className="tags">
                       {webhook.events.map((pattern) => (
@@ -90,6 +92,12 @@ export function WebhooksPage({ search }: { search: string }) {
                   <td>
                     <ActiveBadge active={webhook.active} />
                     {webhook.disabledReason && <div className="hint">{webhook.disabledReason}</div>}
+                    {webhook.failingSince && webhook.active && <div className="hint">failing</div>}
+                    {webhook.healthCheck && (
+                      <div>
+                        <HealthBadge health={webhook.health} />
+                      </div>
+                    )}
                   </td>
                   <td className="number">{webhook.failureCount}</td>
                   <td className="number">
