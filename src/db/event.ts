@@ -1,4 +1,5 @@
-// SQL of publishing: the webhooks events may go to, and events with their deliveries written many at a time.
+// SQL of publishing: the webhooks events may go to, and events with their deliveries written many at a time, into the
+// time-partitioned history (docs/partitioning.md): the metadata rows, and the data and bodies in tables of their own.
 import type { ContextRef, Restriction } from '../catalog/catalog.js';
 import type { Queryable } from './queryable.js';
 
@@ -14,7 +15,7 @@ export type EventRow = {
   idempotency_key: string | null;
 };
 
-/** The row in the shape of the Prisma model, so GraphQL resolves it without reading it again. */
+/** The row in the shape of the Prisma model, so GraphQL resolves it without reading it again (its data included). */
 export const eventModelOf = (row: EventRow) => ({
   id: row.id,
   accountId: row.account_id,
@@ -29,18 +30,18 @@ export const eventModelOf = (row: EventRow) => ({
 
 export type EventModel = ReturnType<typeof eventModelOf>;
 
-const EVENT_COLUMNS = 'id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key';
-
 /** The events that first used these idempotency keys, with how many deliveries each made. */
 export async function findEventsByIdempotencyKeys(client: Queryable, keys: readonly { accountId: string; idempotencyKey: string }[]) {
   if (keys.length === 0) return [];
+  // `archived`: its data is gone (the partition that held it was detached).
   const { rows } = await client.query<EventRow & { delivery_count: number }>({
     name: 'events-by-idempotency-keys',
-    text: `select ${EVENT_COLUMNS.split(', ').map((column) => `e.${column}`).join(', ')},
+    text: `select e.id, e.account_id, e.type, b.data, e.context, b.event_id is null as archived, e.occurred_at, e.created_at, e.idempotency_key,
                   (select count(*)::int from deliveries d where d.event_id = e.id) as delivery_count
-             from events e
-             join unnest($1::uuid[], $2::text[]) as k(account_id, idempotency_key)
-               on e.account_id = k.account_id and e.idempotency_key = k.idempotency_key`,
+             from unnest($1::uuid[], $2::text[]) as k(account_id, idempotency_key)
+             join event_idempotency_keys i on i.account_id = k.account_id and i.idempotency_key = k.idempotency_key
+             join events e on e.id = i.event_id
+             left join event_bodies b on b.event_id = e.id`,
     values: [keys.map((key) => key.accountId), keys.map((key) => key.idempotencyKey)],
   });
   return rows;
@@ -84,26 +85,41 @@ export type NewDelivery = { id: string; accountId: string; webhookId: string; ev
 
 /**
  * Events and their deliveries in one statement (one round trip for a whole batch): an event's deliveries are written
- * only if the event was, not when its idempotency key was seen before. Not check-then-insert: the unique index
- * decides, so concurrent duplicates wait for the first to commit and then write nothing. Returns the events written.
+ * only if the event was, not when its idempotency key was seen before. Not check-then-insert: the key's primary key
+ * decides (event_idempotency_keys: a partitioned events table cannot hold that unique index), so concurrent
+ * duplicates wait for the first to commit and then write nothing. Each event's data and each delivery's body go to
+ * their body tables in the same statement. Returns the events written.
  */
 export async function insertEventsWithDeliveries(client: Queryable, events: readonly NewEvent[], deliveries: readonly NewDelivery[]): Promise<EventRow[]> {
   if (events.length === 0) return [];
   const { rows } = await client.query<EventRow>({
     name: 'insert-events-with-deliveries',
-    text: `with event as (
-       insert into events (id, account_id, type, data, context, occurred_at, idempotency_key, created_at)
+    text: `with input as (
        select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::timestamptz[])
-       on conflict (account_id, idempotency_key) do nothing
-       returning ${EVENT_COLUMNS}
-     ), delivery as (
-       insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
-       select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.created_at, t.created_at, t.created_at
-         from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[])
+              as t(id, account_id, type, data, context, occurred_at, idempotency_key, created_at)
+     ), key as (
+       insert into event_idempotency_keys (account_id, idempotency_key, event_id)
+       select account_id, idempotency_key, id from input where idempotency_key is not null
+       on conflict do nothing
+       returning event_id
+     ), accepted as (
+       select * from input where idempotency_key is null or id in (select event_id from key)
+     ), event as (
+       insert into events (id, account_id, type, context, occurred_at, idempotency_key, created_at)
+       select id, account_id, type, context, occurred_at, idempotency_key, created_at from accepted
+     ), event_body as (
+       insert into event_bodies (event_id, data) select id, data from accepted
+     ), delivery_input as (
+       select * from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[])
               as t(id, account_id, webhook_id, event_id, event_type, body, created_at)
-        where t.event_id in (select id from event)
+        where t.event_id in (select id from accepted)
+     ), delivery as (
+       insert into deliveries (id, account_id, webhook_id, event_id, event_type, status, next_attempt_at, created_at, updated_at)
+       select id, account_id, webhook_id, event_id, event_type, 'PENDING', created_at, created_at, created_at from delivery_input
+     ), delivery_body as (
+       insert into delivery_bodies (delivery_id, body) select id, body from delivery_input
      )
-     select * from event`,
+     select id, account_id, type, data, context, false as archived, occurred_at, created_at, idempotency_key from accepted`,
     values: [
       events.map((e) => e.id),
       events.map((e) => e.accountId),

@@ -20,7 +20,7 @@ import { DeliveryStateError, replayFailedDeliveries, retryDelivery, sendTestEven
 import { createPublisher, type PublishInput, type PublishResult } from './publisher.js';
 import { reconcileStuckDeliveries } from './reconciler.js';
 import { createRecorder } from './recorder.js';
-import { archiveOldDeliveries } from './retention.js';
+import { startHistoryUpkeep } from './history-upkeep.js';
 import { createBatchRunner } from './worker.js';
 
 export { DeliveryStateError };
@@ -59,7 +59,7 @@ export type DeliveryEngine = {
    * come due.
    */
   webhookChanged(accountId: string, webhookId: string, options?: { failQueued?: string }): Promise<void>;
-  /** Worker processes: start taking attempt jobs, sweeping for stranded deliveries, and archiving old ones. */
+  /** Worker processes: start taking attempt jobs, sweeping for stranded deliveries, and keeping the history (partitions ahead, archiving, counts). */
   startWorkers(): Promise<void>;
   /** Wakes this process's workers (a NOTIFY from another process arrived). */
   wake(): void;
@@ -120,11 +120,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         await recorder.drain();
       });
 
-      await queue.schedule({
-        name: 'delivery_retention',
-        cron: '17 * * * *',
-        run: async () => log.info(await archiveOldDeliveries(pool, config.retentionDays), 'retention: archived old deliveries and events'),
-      });
+      // Partitions ahead, archiving by partition after RETENTION_DAYS, the maintained counts (history-upkeep.ts).
+      stops.push(await startHistoryUpkeep({ pool, queue, retentionDays: config.retentionDays, log }));
       // Longer than the queue's own hand-over of a crashed worker's job, so the sweep never doubles a live attempt.
       const graceMs = config.deliveryTimeoutMs + config.jobExpirySlackMs + 2 * config.workerMaintenanceIntervalMs + 5_000;
       const sweep = setInterval(() => {
