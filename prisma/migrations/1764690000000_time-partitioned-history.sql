@@ -511,7 +511,9 @@ SELECT pg_temp.copy_back('events_partitioned', 'events', ', data, archived',
 SELECT pg_temp.copy_back('deliveries_partitioned', 'deliveries', ', body, archived',
                          ', b.body, s.id < (SELECT purged_before FROM history_watermarks WHERE name = ''bodies'')',
                          'LEFT JOIN delivery_bodies b ON b.delivery_id = s.id');
-SELECT pg_temp.copy_back('delivery_attempts_partitioned', 'delivery_attempts', ', id, response_body', ', gen_random_uuid(), b.response_body',
+-- Only non-empty response bodies had a row: an answer (a status) without one was an empty body (as the API reads it).
+SELECT pg_temp.copy_back('delivery_attempts_partitioned', 'delivery_attempts', ', id, response_body',
+                         ', gen_random_uuid(), coalesce(b.response_body, CASE WHEN s.response_status IS NOT NULL AND s.delivery_id >= (SELECT purged_before FROM history_watermarks WHERE name = ''bodies'') THEN '''' END)',
                          'LEFT JOIN attempt_bodies b ON b.delivery_id = s.delivery_id AND b.number = s.number');
 
 ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (id);
