@@ -112,6 +112,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         log,
         ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),
       });
+      // The jobs this process fetches are held under its lease; a dead worker's are taken over within seconds.
+      await queue.holdLease({ onHandOver: (jobs) => log.warn({ jobs }, 'took back the attempt jobs of a worker whose lease lapsed') });
       dispatcher = startDispatcher({ queue, concurrency: config.workerConcurrency, pollIntervalMs: config.workerPollIntervalMs, log, runBatch });
       const running = dispatcher;
       // In-flight attempts finish (or time out) and are recorded before the sockets close.
