@@ -279,14 +279,14 @@ BEGIN
   RETURN dropped;
 END $$;
 
--- Every statement that inserts, deletes or changes the status of deliveries appends its deltas of finished statuses,
--- whichever code path wrote it: one INSERT … SELECT per statement, grouped, and none at all for the publish path
--- (new deliveries are PENDING) or for PENDING ⇄ RETRYING.
-CREATE FUNCTION hookstream_count_inserted_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Every statement that changes the status of deliveries or deletes some appends its deltas of finished statuses,
+-- whichever code path wrote it: one INSERT … SELECT per statement, grouped, and none for PENDING ⇄ RETRYING. Inserts
+-- are counted by a row trigger whose WHEN filters at no cost the publish path's rows (new deliveries are PENDING), so
+-- that publishing neither keeps a transition table of its rows nor runs a trigger.
+CREATE FUNCTION hookstream_count_inserted_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO delivery_count_deltas (account_id, webhook_id, event_type, status, hour, delta)
-  SELECT account_id, webhook_id, event_type, status, hookstream_history_hour(created_at), count(*)
-    FROM new_rows WHERE status NOT IN ('PENDING', 'RETRYING') GROUP BY 1, 2, 3, 4, 5;
+  VALUES (NEW.account_id, NEW.webhook_id, NEW.event_type, NEW.status, hookstream_history_hour(NEW.created_at), 1);
   RETURN NULL;
 END $$;
 CREATE FUNCTION hookstream_count_updated_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -423,8 +423,8 @@ BEGIN
   END LOOP;
 END $$;
 
-CREATE TRIGGER deliveries_count_inserts AFTER INSERT ON deliveries REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION hookstream_count_inserted_deliveries();
+CREATE TRIGGER deliveries_count_inserts AFTER INSERT ON deliveries
+  FOR EACH ROW WHEN (NEW.status NOT IN ('PENDING', 'RETRYING')) EXECUTE FUNCTION hookstream_count_inserted_delivery();
 CREATE TRIGGER deliveries_count_updates AFTER UPDATE ON deliveries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION hookstream_count_updated_deliveries();
 CREATE TRIGGER deliveries_count_deletes AFTER DELETE ON deliveries REFERENCING OLD TABLE AS old_rows
@@ -546,7 +546,7 @@ END $$;
 DROP TABLE delivery_attempts_partitioned, deliveries_partitioned, events_partitioned, event_bodies, delivery_bodies, attempt_bodies,
            event_idempotency_keys, history_watermarks, delivery_counts, delivery_count_deltas;
 DROP SCHEMA history_trash CASCADE;
-DROP FUNCTION hookstream_fold_delivery_counts(), hookstream_count_inserted_deliveries(), hookstream_count_updated_deliveries(),
+DROP FUNCTION hookstream_fold_delivery_counts(), hookstream_count_inserted_delivery(), hookstream_count_updated_deliveries(),
               hookstream_count_deleted_deliveries(), hookstream_empty_history_trash(integer), hookstream_archive_bodies(timestamptz),
               hookstream_create_history_partitions(timestamptz, timestamptz), hookstream_history_partitions(regclass),
               hookstream_history_tables(), hookstream_history_hour(timestamptz), hookstream_uuid7_time(uuid), hookstream_uuid7_floor(timestamptz);

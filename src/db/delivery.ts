@@ -123,9 +123,11 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
        -- Never below the purge watermark, where the day's partition may be gone (a late attempt of an archived delivery).
        select delivery_id, number, response_body from recorded where response_body <> '' and delivery_id >= ${ARCHIVED_BEFORE}
      ), transformed as (
-       update delivery_bodies b set body = r.transformed_body
-         from recorded r
-        where b.delivery_id = r.delivery_id and r.transformed_body is not null
+       -- An upsert, not an UPDATE … FROM: inserts are routed to their one partition, where an UPDATE joined to the
+       -- batch would open every partition of the table on every flush.
+       insert into delivery_bodies (delivery_id, body)
+       select delivery_id, transformed_body from recorded where transformed_body is not null and delivery_id >= ${ARCHIVED_BEFORE}
+       on conflict (delivery_id) do update set body = excluded.body
      ), delivery as (
        update deliveries d set
               status = case when r.succeeded or d.status in ('PENDING', 'RETRYING') then r.status else d.status end,
