@@ -40,8 +40,24 @@ export type DeliveryForAttempt = {
 /** The purge watermark, as a subquery: ids below it are archived. */
 const ARCHIVED_BEFORE = `(select purged_before from history_watermarks where name = 'bodies')`;
 
+/**
+ * The smallest and largest of some ids. A batch's ids are a few seconds of time: bounding the partition key by them
+ * (scalar parameters, unlike `= any($array)`) lets PostgreSQL prune, when it starts the statement, every partition
+ * outside that range — the day or two of bodies a batch touches, not all 120.
+ */
+function idRange(ids: readonly string[]): [string, string] {
+  let low = ids[0]!;
+  let high = ids[0]!;
+  for (const id of ids) {
+    if (id < low) low = id;
+    if (id > high) high = id;
+  }
+  return [low, high];
+}
+
 /** The deliveries of a batch of jobs with what their attempts need of the webhook (and their bodies), in one query. */
 export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: readonly string[]): Promise<DeliveryForAttempt[]> {
+  if (deliveryIds.length === 0) return [];
   const { rows } = await client.query<DeliveryForAttempt>({
     name: 'deliveries-for-attempt',
     text: `select d.id, d.account_id, d.status, d.attempt_count, d.automatic_attempts, d.next_attempt_trigger,
@@ -51,9 +67,9 @@ export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: r
             coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)
                         from webhook_headers h where h.webhook_id = w.id), '[]'::json) as headers
        from deliveries d join webhooks w on w.id = d.webhook_id
-       left join delivery_bodies b on b.delivery_id = d.id and b.delivery_id = any($1::uuid[])
-      where d.id = any($1::uuid[])`,
-    values: [deliveryIds],
+       left join delivery_bodies b on b.delivery_id = d.id and b.delivery_id between $2 and $3
+      where d.id = any($1::uuid[]) and d.id between $2 and $3`,
+    values: [deliveryIds, ...idRange(deliveryIds)],
   });
   return rows;
 }
@@ -138,7 +154,7 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
               body_transformed = d.body_transformed or r.transformed_body is not null,
               next_attempt_trigger = 'AUTOMATIC', updated_at = now()
          from recorded r
-        where d.id = r.delivery_id
+        where d.id = r.delivery_id and d.id between $21 and $22
        returning d.id, d.status, d.next_attempt_at
      ), counted as (
        select webhook_id, bool_or(succeeded) as any_success,
@@ -179,6 +195,7 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
       notifications.map((n) => n.payload),
       records.map((r) => r.countsForWebhook),
       records.map((r) => r.transformedBody),
+      ...idRange(records.map((r) => r.deliveryId)),
     ],
   });
   const row = rows[0];
