@@ -43,8 +43,6 @@ export type PgBossQueueOptions = {
   /** Worker processes supervise (expire, archive) and run schedules; api processes only insert. */
   supervise: boolean;
   onError: (error: Error) => void;
-  /** Test seams: the lease's renewal period and time to live. */
-  lease?: { renewMs?: number; ttlMs?: number };
 };
 
 export async function createPgBossQueue(options: PgBossQueueOptions): Promise<DeliveryQueue> {
@@ -196,14 +194,12 @@ type Lease = {
 };
 
 /**
- * This process's lease: a row renewed every `renewMs` on a connection of its own (whose backend pid the row keeps,
+ * This process's lease: a row renewed every LEASE_RENEW_MS on a connection of its own (whose backend pid the row keeps,
  * so that the others see at once when it is gone), each renewal also reaping the lapsed leases of other processes
  * and giving their active jobs back, due now, with a NOTIFY that wakes every worker.
  */
 function createLease(options: PgBossQueueOptions, bossDb: PgBoss.Db): Lease {
   const workerId = randomUUID();
-  const renewMs = options.lease?.renewMs ?? LEASE_RENEW_MS;
-  const ttlMs = options.lease?.ttlMs ?? LEASE_TTL_MS;
   let client: pg.Client | null = null;
   let timer: NodeJS.Timeout | null = null;
   let renewing: Promise<void> | null = null;
@@ -228,7 +224,7 @@ function createLease(options: PgBossQueueOptions, bossDb: PgBoss.Db): Lease {
         workerId,
         hostname(),
         process.pid,
-        ttlMs,
+        LEASE_TTL_MS,
         Object.values(QUEUE_OF_LANE),
         WAKE_CHANNEL,
       ]);
@@ -250,7 +246,7 @@ function createLease(options: PgBossQueueOptions, bossDb: PgBoss.Db): Lease {
       await renew();
       timer = setInterval(() => {
         renewing ??= renew().finally(() => (renewing = null));
-      }, renewMs);
+      }, LEASE_RENEW_MS);
       timer.unref();
     },
     async release() {
