@@ -11,6 +11,10 @@ export type StatementSummary = {
   commits: number;
   /** Foreign-key checks PostgreSQL ran inside those statements. */
   foreignKeyChecks: number;
+  /** WAL the whole cluster wrote meanwhile (pg_current_wal_lsn): during (1) only the measured service writes. */
+  walBytes: number;
+  /** Rows written meanwhile, per table (a partitioned table's partitions summed under its name), most first. */
+  rows: { table: string; inserted: number; updated: number; hotUpdated: number; deleted: number }[];
   top: { calls: number; meanMs: number; query: string }[];
 };
 
@@ -28,8 +32,33 @@ export async function startStatementCounter(databaseUrl: string): Promise<{ stop
   const commitsNow = async () =>
     Number((await client.query<{ n: string }>('select xact_commit as n from pg_stat_database where datname = current_database()')).rows[0]?.n ?? 0);
   const commitsBefore = await commitsNow();
+  const walNow = async () => Number((await client.query<{ lsn: string }>(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as lsn`)).rows[0]!.lsn);
+  // Per-table row counters (pg_stat_user_tables), partitions summed under their root: what each delivery writes.
+  const rowsNow = async () =>
+    new Map(
+      (
+        await client.query<{ table: string; ins: string; upd: string; hot: string; del: string }>(
+          `select coalesce(pg_partition_root(relid), relid)::regclass::text as table, sum(n_tup_ins) as ins, sum(n_tup_upd) as upd,
+                  sum(n_tup_hot_upd) as hot, sum(n_tup_del) as del
+             from pg_stat_user_tables group by 1`,
+        )
+      ).rows.map((row) => [row.table, { inserted: Number(row.ins), updated: Number(row.upd), hotUpdated: Number(row.hot), deleted: Number(row.del) }]),
+    );
+  const walBefore = await walNow();
+  const rowsBefore = await rowsNow();
   return {
     async stop() {
+      const walBytes = (await walNow()) - walBefore;
+      // Backends report their table counters at most once a second: wait for the last reports to land.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const rowsAfter = await rowsNow();
+      const rowCounts = [...rowsAfter]
+        .map(([table, after]) => {
+          const before = rowsBefore.get(table) ?? { inserted: 0, updated: 0, hotUpdated: 0, deleted: 0 };
+          return { table, inserted: after.inserted - before.inserted, updated: after.updated - before.updated, hotUpdated: after.hotUpdated - before.hotUpdated, deleted: after.deleted - before.deleted };
+        })
+        .filter((row) => row.inserted + row.updated + row.deleted > 0)
+        .sort((a, b) => b.inserted + b.updated + b.deleted - (a.inserted + a.updated + a.deleted));
       // Our own sampling (pg-waits.ts, this file) is left out: it is the bench's, not the service's.
       const { rows } = await client.query<{ calls: string; mean_ms: number; query: string; fk_check: boolean }>(
         `select calls, mean_exec_time as mean_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as query,
@@ -37,6 +66,7 @@ export async function startStatementCounter(databaseUrl: string): Promise<{ stop
            from pg_stat_statements
           where dbid = (select oid from pg_database where datname = current_database())
             and query not ilike '%pg_stat_activity%' and query not ilike '%pg_stat_statements%' and query not ilike '%pg_stat_database%'
+            and query not ilike '%pg_stat_user_tables%' and query not ilike '%pg_current_wal_lsn%'
           order by calls desc`,
       );
       const commits = (await commitsNow()) - commitsBefore;
@@ -44,7 +74,7 @@ export async function startStatementCounter(databaseUrl: string): Promise<{ stop
       const all = rows.map((row) => ({ calls: Number(row.calls), meanMs: row.mean_ms, query: row.query, foreignKeyCheck: row.fk_check }));
       const top = all.filter((row) => !row.foreignKeyCheck).map(({ foreignKeyCheck: _, ...row }) => row);
       const foreignKeyChecks = all.filter((row) => row.foreignKeyCheck).reduce((sum, row) => sum + row.calls, 0);
-      return { calls: top.reduce((sum, row) => sum + row.calls, 0), commits, foreignKeyChecks, top: top.slice(0, 20) };
+      return { calls: top.reduce((sum, row) => sum + row.calls, 0), commits, foreignKeyChecks, walBytes, rows: rowCounts, top: top.slice(0, 20) };
     },
   };
 }

@@ -92,6 +92,7 @@ export function summarise(report: Report) {
     peer_graphile_per_s: round(report.peers.graphile.perSecond, 1),
     // null when not counted (--quick without --statements, or a server without pg_stat_statements).
     statements_per_delivery: round(statementsPer(report.statements, sustained.received).statements, 2),
+    wal_kib_per_delivery: round(report.statements ? report.statements.walBytes / Math.max(1, sustained.received) / 1024 : Number.NaN, 2),
     p99_ms_at_1000: round(report.highRateLatency.p99Ms, 2),
     rss_peak_mb: round(memory.peakRssMb, 1),
     retry_lateness_p50_ms: round(report.retries.retryLatenessP50Ms, 0),
@@ -242,6 +243,10 @@ export function printReport(report: Report): void {
         `(the baseline: 1 and 1; foreign-key checks inside them, not counted: ${perDelivery(report.statements.foreignKeyChecks)}); the most frequent (per delivery, mean ms):`,
     );
     for (const row of report.statements.top) out.push(`  ${perDelivery(row.calls).padStart(5)}  ${fixed(row.meanMs, 2).padStart(6)}  ${row.query}`);
+    out.push(`WAL during (1): ${fixed(report.statements.walBytes / Math.max(1, sustained.received) / 1024, 2)} KiB per delivery; rows written per delivery (inserted / updated (HOT) / deleted):`);
+    for (const row of report.statements.rows.slice(0, 12)) {
+      out.push(`  ${row.table.padEnd(28)} ${perDelivery(row.inserted).padStart(5)} / ${perDelivery(row.updated)} (${perDelivery(row.hotUpdated)}) / ${perDelivery(row.deleted)}`);
+    }
   }
   for (const kind of ['pgboss', 'graphile'] as const) {
     const statements = peers[kind].statements;

@@ -2,6 +2,7 @@
 // deliveries by status are read from the shared database at scrape time, so any process reports the whole picture.
 import type pg from 'pg';
 import client from 'prom-client';
+import { countAllDeliveriesByStatus } from './db/history.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -41,9 +42,10 @@ export function createMetrics({ pool, queueDepth }: { pool: pg.Pool; queueDepth:
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const { rows } = await pool.query<{ status: string; count: number }>(`select status, count(*)::int as count from deliveries group by status`);
+      // The maintained counts (db/history.ts), not a count(*) of the whole history on every scrape.
+      const counts = await countAllDeliveriesByStatus(pool);
       this.reset();
-      for (const status of ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'SUPERSEDED']) this.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
+      for (const status of ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'SUPERSEDED']) this.set({ status }, counts.get(status) ?? 0);
     },
   });
 

@@ -20,7 +20,7 @@ import {
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { expectError, globalId, legacyRelayId, malformedId, missingId, rawId, withoutPath } from './helpers/graphql.js';
 import type { PublicIdType } from '../src/domain/public-id.js';
-import { insertDeliveries, insertEvents, type DeliveryStatus, type SeedDelivery, type SeedEvent } from './helpers/history-seed.js';
+import { idAt, insertDeliveries, insertEvents, type DeliveryStatus, type SeedDelivery, type SeedEvent } from './helpers/history-seed.js';
 
 const PAGE_SIZE = 37;
 const STATUSES: DeliveryStatus[] = ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED'];
@@ -124,14 +124,17 @@ beforeAll(async () => {
 
   // 96 events of A, three at a time sharing a created_at; the first gets 60 deliveries of its own.
   const base = Math.floor(Date.now() / 1000) * 1000 - 3 * 86_400_000;
-  eventsA = Array.from({ length: 96 }, (_, j) => ({ id: newId(), type: TYPES[j % 3]!, createdAt: new Date(base + Math.floor(j / 3) * 60_000) }));
+  eventsA = Array.from({ length: 96 }, (_, j) => {
+    const createdAt = new Date(base + Math.floor(j / 3) * 60_000);
+    return { id: idAt(createdAt), type: TYPES[j % 3]!, createdAt };
+  });
   bigEvent = eventsA[0]!;
   // 250 deliveries across both webhooks: the oldest 120 four at a time on one created_at (ties that only the id
   // orders), the rest each on a created_at of its own.
   deliveriesA = Array.from({ length: 250 }, (_, i) => {
     const event = i < 60 ? bigEvent : eventsA[1 + Math.floor((i - 60) / 2)]!;
     const createdAt = i < 120 ? new Date(base + Math.floor(i / 4) * 1000) : new Date(base + i * 1000 + 250);
-    return { id: newId(), webhookId: rawId(i % 2 ? hook2 : hook1, 'Webhook'), eventId: event.id, eventType: event.type, status: STATUSES[(i * 7 + Math.floor(i / 5)) % 4]!, createdAt };
+    return { id: idAt(createdAt), webhookId: rawId(i % 2 ? hook2 : hook1, 'Webhook'), eventId: event.id, eventType: event.type, status: STATUSES[(i * 7 + Math.floor(i / 5)) % 4]!, createdAt };
   });
   // The ids are made in creation order; shuffle the insert so that neither insertion order nor id order can pass for
   // the list's order by accident.
@@ -139,8 +142,16 @@ beforeAll(async () => {
   await insertDeliveries(app.db.pool, a.accountId, [...deliveriesA].sort(() => Math.random() - 0.5));
 
   // B's rows interleave A's in time, so that only the account filter keeps them apart.
-  eventsB = Array.from({ length: 3 }, (_, j) => ({ id: newId(), type: TYPES[j]!, createdAt: new Date(base + j * 30_000 + 7) }));
-  deliveriesB = eventsB.flatMap((event, j) => [0, 1].map((k) => ({ id: newId(), webhookId: rawId(hookB, 'Webhook'), eventId: event.id, eventType: event.type, status: STATUSES[(j + k) % 4]!, createdAt: new Date(base + j * 1000 + k) })));
+  eventsB = Array.from({ length: 3 }, (_, j) => {
+    const createdAt = new Date(base + j * 30_000 + 7);
+    return { id: idAt(createdAt), type: TYPES[j]!, createdAt };
+  });
+  deliveriesB = eventsB.flatMap((event, j) =>
+    [0, 1].map((k) => {
+      const createdAt = new Date(base + j * 1000 + k);
+      return { id: idAt(createdAt), webhookId: rawId(hookB, 'Webhook'), eventId: event.id, eventType: event.type, status: STATUSES[(j + k) % 4]!, createdAt };
+    }),
+  );
   await insertEvents(app.db.pool, b.accountId, eventsB);
   await insertDeliveries(app.db.pool, b.accountId, deliveriesB);
 });

@@ -1,12 +1,11 @@
 // webhook.stats(since): delivery counts by status for one webhook, and successRate = succeeded / (succeeded + failed),
 // null while nothing has finished. Seeded rows check the arithmetic and `since`; a real publish checks it end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../src/db/ids.js';
 import type { GraphqlClient } from '../src/sdk/client.js';
 import { CreateWebhookDocument, HistoryWebhookStatsDocument, PublishEventDocument } from '../src/sdk/generated.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { expectError, rawId } from './helpers/graphql.js';
-import { insertDeliveries, insertEvents, type DeliveryStatus, type SeedEvent } from './helpers/history-seed.js';
+import { idAt, insertDeliveries, insertEvents, type DeliveryStatus, type SeedEvent } from './helpers/history-seed.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { waitUntil } from './helpers/ws-client.js';
 
@@ -25,10 +24,11 @@ async function newWebhook(name: string, url = 'http://127.0.0.1:9/never-called',
 
 /** Seeds deliveries of one webhook: `counts[status]` of them `hoursOld` hours old. */
 async function seed(webhookGlobalId: string, hoursOld: number, counts: Partial<Record<DeliveryStatus, number>>, account = accountId) {
-  const event: SeedEvent = { id: newId(), type: 'bookings.created', createdAt: hoursAgo(hoursOld) };
+  const createdAt = hoursAgo(hoursOld);
+  const event: SeedEvent = { id: idAt(createdAt), type: 'bookings.created', createdAt };
   await insertEvents(app.db.pool, account, [event]);
   const deliveries = Object.entries(counts).flatMap(([status, count]) =>
-    Array.from({ length: count }, () => ({ id: newId(), webhookId: rawId(webhookGlobalId, 'Webhook'), eventId: event.id, eventType: event.type, status: status as DeliveryStatus, createdAt: event.createdAt })),
+    Array.from({ length: count }, () => ({ id: idAt(event.createdAt), webhookId: rawId(webhookGlobalId, 'Webhook'), eventId: event.id, eventType: event.type, status: status as DeliveryStatus, createdAt: event.createdAt })),
   );
   await insertDeliveries(app.db.pool, account, deliveries);
 }

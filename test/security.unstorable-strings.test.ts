@@ -312,7 +312,9 @@ describe('the cases of the issue', () => {
     expect((created.data as { createWebhook: { webhook: { name: string } } }).createWebhook.webhook.name).toBe('😀 Front desk \u0001');
     const published = await post(PUBLISH, event({ data: { id: 'o-4', note: '👍🏽 \u001f', ['ключ 🔑']: 'значение' }, idempotencyKey: 'key-😀' }));
     expect(published.errors).toBeUndefined();
-    const { rows } = await app.db.pool.query<{ data: unknown }>(`select data from events where idempotency_key = 'key-😀'`);
+    const { rows } = await app.db.pool.query<{ data: unknown }>(
+      `select b.data from events e join event_bodies b on b.event_id = e.id where e.idempotency_key = 'key-😀'`,
+    );
     expect(rows[0]!.data).toEqual({ id: 'o-4', note: '👍🏽 \u001f', ['ключ 🔑']: 'значение' });
     const listed = await post(DELIVERIES, { filter: { eventType: 'orders.created 😀' } });
     expect(listed.errors).toBeUndefined();

@@ -45,7 +45,10 @@ async function historyFingerprint(pool: pg.Pool) {
     `select concat_ws(';',
         (select count(*) || ':' || md5(coalesce(string_agg(e::text, '|' order by e.id), '')) from events e),
         (select count(*) || ':' || md5(coalesce(string_agg(d::text, '|' order by d.id), '')) from deliveries d),
-        (select count(*) || ':' || md5(coalesce(string_agg(x::text, '|' order by x.id), '')) from delivery_attempts x),
+        (select count(*) || ':' || md5(coalesce(string_agg(x::text, '|' order by x.delivery_id, x.number), '')) from delivery_attempts x),
+        (select count(*) || ':' || md5(coalesce(string_agg(b::text, '|' order by b.event_id), '')) from event_bodies b),
+        (select count(*) || ':' || md5(coalesce(string_agg(b::text, '|' order by b.delivery_id), '')) from delivery_bodies b),
+        (select count(*) || ':' || md5(coalesce(string_agg(b::text, '|' order by b.delivery_id, b.number), '')) from attempt_bodies b),
         (select count(*) from pgboss.job where name = 'delivery_attempt')) as fingerprint`,
   );
   return rows[0]!.fingerprint;

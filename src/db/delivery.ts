@@ -1,5 +1,10 @@
 // SQL of the delivery engine's worker side: loading a batch of deliveries for their attempts, recording the outcomes
 // of many attempts in one statement, disabling webhooks, failing what they had queued, and the manual actions' rows.
+// Deliveries and attempts are time-partitioned, their bodies in tables of their own (docs/partitioning.md); a delivery
+// is archived once its id is below the purge watermark (history_watermarks), whether or not its body partition has
+// been detached yet.
+import { CLOCK_SLACK_MS } from './history.js';
+import { uuid7Floor } from './ids.js';
 import type { Queryable } from './queryable.js';
 import type { DeliveryStatusValue, Notification } from './notifications.js';
 
@@ -48,12 +53,32 @@ export type DeliveryForAttempt = {
   webhook_failing: boolean;
 };
 
-/** The deliveries of a batch of jobs with what their attempts need of the webhook, in one query. */
+/** The purge watermark, as a subquery: ids below it are archived. */
+const ARCHIVED_BEFORE = `(select purged_before from history_watermarks where name = 'bodies')`;
+
+/**
+ * The smallest and largest of some ids. A batch's ids are a few seconds of time: bounding the partition key by them
+ * (scalar parameters, unlike `= any($array)`) lets PostgreSQL prune, when it starts the statement, every partition
+ * outside that range — the day or two of bodies a batch touches, not all 120.
+ */
+function idRange(ids: readonly string[]): [string, string] {
+  let low = ids[0]!;
+  let high = ids[0]!;
+  for (const id of ids) {
+    if (id < low) low = id;
+    if (id > high) high = id;
+  }
+  return [low, high];
+}
+
+/** The deliveries of a batch of jobs with what their attempts need of the webhook (and their bodies), in one query. */
 export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: readonly string[]): Promise<DeliveryForAttempt[]> {
+  if (deliveryIds.length === 0) return [];
   const { rows } = await client.query<DeliveryForAttempt>({
     name: 'deliveries-for-attempt',
-    text: `select d.id, d.account_id, d.status, d.attempt_count, d.automatic_attempts, d.next_attempt_trigger, d.archived, d.body,
-            d.body_transformed, d.event_id, d.event_type, d.trace_parent, d.ordering_key, d.sequence, d.expires_at,
+    text: `select d.id, d.account_id, d.status, d.attempt_count, d.automatic_attempts, d.next_attempt_trigger,
+            d.id < ${ARCHIVED_BEFORE} as archived, b.body, d.body_transformed, d.event_id, d.event_type, d.trace_parent,
+            d.ordering_key, d.sequence, d.expires_at,
             (w.ordering <> 'NONE' and d.ordering_key is not null and exists (
                select 1 from deliveries e
                 where e.webhook_id = d.webhook_id and e.ordering_key = d.ordering_key and e.sequence < d.sequence
@@ -67,8 +92,9 @@ export async function loadDeliveriesForAttempt(client: Queryable, deliveryIds: r
             coalesce((select json_agg(json_build_object('name', h.name, 'value', h.value) order by h.position)
                         from webhook_headers h where h.webhook_id = w.id), '[]'::json) as headers
        from deliveries d join webhooks w on w.id = d.webhook_id
-      where d.id = any($1::uuid[])`,
-    values: [deliveryIds],
+       left join delivery_bodies b on b.delivery_id = d.id and b.delivery_id between $2 and $3
+      where d.id = any($1::uuid[]) and d.id between $2 and $3`,
+    values: [deliveryIds, ...idRange(deliveryIds)],
   });
   return rows;
 }
@@ -108,8 +134,9 @@ export type RecordedAttempts = {
 };
 
 /**
- * The outcomes of many attempts in one statement (atomic on its own, one round trip): the attempt rows, each
- * delivery's new state, and each webhook's consecutive-failure count (reset by a success, plus the failures after
+ * The outcomes of many attempts in one statement (atomic on its own, one round trip): the attempt rows (a non-empty
+ * response body in attempt_bodies), each delivery's new state (a transformed body replacing its body), and each
+ * webhook's consecutive-failure count (reset by a success, plus the failures after
  * the batch's last success). An attempt number recorded before (a job re-run after a crash) writes nothing and is
  * not counted. A delivery that finished meanwhile by other means (its webhook was disabled or deleted while the
  * attempt was in flight, failing it) keeps that end unless this attempt succeeded: it was delivered.
@@ -126,12 +153,22 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
                                    response_body, error, request_headers, succeeded, status, retry_delay_ms, failure_reason, automatic_attempts,
                                    counts_for_webhook, transformed_body, ord)
      ), attempt as (
-       insert into delivery_attempts (id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers)
-       select attempt_id, delivery_id, number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers from input
+       insert into delivery_attempts (delivery_id, number, trigger, started_at, duration_ms, response_status, error, request_headers)
+       select delivery_id, number, trigger, started_at, duration_ms, response_status, error, request_headers from input
        on conflict (delivery_id, number) do nothing
        returning delivery_id, number
      ), recorded as (
        select i.* from input i join attempt a on a.delivery_id = i.delivery_id and a.number = i.number
+     ), attempt_body as (
+       insert into attempt_bodies (delivery_id, number, response_body)
+       -- Never below the purge watermark, where the day's partition may be gone (a late attempt of an archived delivery).
+       select delivery_id, number, response_body from recorded where response_body <> '' and delivery_id >= ${ARCHIVED_BEFORE}
+     ), transformed as (
+       -- An upsert, not an UPDATE … FROM: inserts are routed to their one partition, where an UPDATE joined to the
+       -- batch would open every partition of the table on every flush.
+       insert into delivery_bodies (delivery_id, body)
+       select delivery_id, transformed_body from recorded where transformed_body is not null and delivery_id >= ${ARCHIVED_BEFORE}
+       on conflict (delivery_id) do update set body = excluded.body
      ), delivery as (
        update deliveries d set
               status = case when r.succeeded or d.status in ('PENDING', 'RETRYING') then r.status else d.status end,
@@ -139,10 +176,10 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
               failure_reason = case when r.succeeded or d.status in ('PENDING', 'RETRYING') then r.failure_reason else d.failure_reason end,
               attempt_count = r.number, last_response_status = r.response_status, automatic_attempts = r.automatic_attempts,
               delivered_at = case when r.succeeded then now() else d.delivered_at end,
-              body = coalesce(r.transformed_body, d.body), body_transformed = d.body_transformed or r.transformed_body is not null,
+              body_transformed = d.body_transformed or r.transformed_body is not null,
               next_attempt_trigger = 'AUTOMATIC', updated_at = now()
          from recorded r
-        where d.id = r.delivery_id
+        where d.id = r.delivery_id and d.id between $21 and $22
        returning d.id, d.status, d.next_attempt_at, d.expires_at
      ), counted as (
        select webhook_id, bool_or(succeeded) as any_success,
@@ -184,6 +221,7 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
       notifications.map((n) => n.payload),
       records.map((r) => r.countsForWebhook),
       records.map((r) => r.transformedBody),
+      ...idRange(records.map((r) => r.deliveryId)),
     ],
   });
   const row = rows[0];
@@ -258,14 +296,23 @@ export async function deleteOldRateWindows(client: Queryable): Promise<void> {
 
 export type WaitingDelivery = { id: string; account_id: string; webhook_id: string; attempt_count: number; next_attempt_trigger: AttemptTrigger };
 
-/** Deliveries waiting (PENDING/RETRYING) whose next attempt is overdue by `graceMs`: candidates for the reconciler. */
+/**
+ * Deliveries waiting (PENDING/RETRYING) whose next attempt is overdue by `graceMs`: candidates for the reconciler.
+ * Read account by account, so that each lookup is a range of the (account_id, status, id) index in each partition
+ * (the waiting rows only) rather than a scan of the whole history.
+ */
 export async function findOverdueDeliveries(client: Queryable, graceMs: number, limit: number): Promise<WaitingDelivery[]> {
   const { rows } = await client.query<WaitingDelivery>(
-    `select id, account_id, webhook_id, attempt_count, next_attempt_trigger
-       from deliveries
-      where status in ('PENDING', 'RETRYING') and not held
-        and coalesce(next_attempt_at, updated_at) < now() - $1 * interval '1 millisecond'
-      order by updated_at
+    `select d.id, d.account_id, d.webhook_id, d.attempt_count, d.next_attempt_trigger
+       from accounts a
+       cross join lateral (
+         select d.id, d.account_id, d.webhook_id, d.attempt_count, d.next_attempt_trigger, d.updated_at
+           from deliveries d
+          where d.account_id = a.id and d.status in ('PENDING', 'RETRYING') and not d.held
+            and coalesce(d.next_attempt_at, d.updated_at) < now() - $1 * interval '1 millisecond'
+          order by d.updated_at
+          limit $2) as d
+      order by d.updated_at
       limit $2`,
     [graceMs, limit],
   );
@@ -277,7 +324,8 @@ export type RetryCandidate = { status: DeliveryStatusValue; archived: boolean; a
 /** The delivery a manual retry is about, locked for the rest of the transaction; null when missing or not the account's. */
 export async function lockDeliveryForRetry(client: Queryable, accountId: string, deliveryId: string): Promise<RetryCandidate | null> {
   const { rows } = await client.query<RetryCandidate>(
-    `select d.status, d.archived, d.attempt_count, d.webhook_id, w.active as webhook_active, w.deleted_at is not null as webhook_deleted
+    `select d.status, d.id < ${ARCHIVED_BEFORE} as archived, d.attempt_count, d.webhook_id, w.active as webhook_active,
+            w.deleted_at is not null as webhook_deleted
        from deliveries d join webhooks w on w.id = d.webhook_id
       where d.id = $1 and d.account_id = $2 for update of d`,
     [deliveryId, accountId],
@@ -287,11 +335,13 @@ export async function lockDeliveryForRetry(client: Queryable, accountId: string,
 
 /** Every FAILED, unarchived delivery of the webhook created since `since`, locked, oldest first. */
 export async function lockFailedDeliveries(client: Queryable, accountId: string, webhookId: string, since: Date) {
+  // The id bound (the time less the clock slack of db/history.ts) prunes the partitions before `since`.
   const { rows } = await client.query<{ id: string; attempt_count: number }>(
     `select id, attempt_count from deliveries
-      where webhook_id = $1 and account_id = $2 and status = 'FAILED' and not archived and created_at >= $3
-      order by created_at for update`,
-    [webhookId, accountId, since],
+      where webhook_id = $1 and account_id = $2 and status = 'FAILED' and created_at >= $3
+        and id >= greatest(${ARCHIVED_BEFORE}, $4::uuid)
+      order by id for update`,
+    [webhookId, accountId, since, uuid7Floor(new Date(since.getTime() - CLOCK_SLACK_MS))],
   );
   return rows;
 }

@@ -1,4 +1,5 @@
-// SQL of publishing: the webhooks events may go to, and events with their deliveries written many at a time.
+// SQL of publishing: the webhooks events may go to, and events with their deliveries written many at a time, into the
+// time-partitioned history (docs/partitioning.md): the metadata rows, and the data and bodies in tables of their own.
 import type { ContextRef, Restriction } from '../catalog/catalog.js';
 import type { Queryable } from './queryable.js';
 
@@ -14,7 +15,7 @@ export type EventRow = {
   idempotency_key: string | null;
 };
 
-/** The row in the shape of the Prisma model, so GraphQL resolves it without reading it again. */
+/** The row in the shape of the Prisma model, so GraphQL resolves it without reading it again (its data included). */
 export const eventModelOf = (row: EventRow) => ({
   id: row.id,
   accountId: row.account_id,
@@ -29,18 +30,18 @@ export const eventModelOf = (row: EventRow) => ({
 
 export type EventModel = ReturnType<typeof eventModelOf>;
 
-const EVENT_COLUMNS = 'id, account_id, type, data, context, archived, occurred_at, created_at, idempotency_key';
-
 /** The events that first used these idempotency keys, with how many deliveries each made. */
 export async function findEventsByIdempotencyKeys(client: Queryable, keys: readonly { accountId: string; idempotencyKey: string }[]) {
   if (keys.length === 0) return [];
+  // `archived`: its data is gone (the partition that held it was detached).
   const { rows } = await client.query<EventRow & { delivery_count: number }>({
     name: 'events-by-idempotency-keys',
-    text: `select ${EVENT_COLUMNS.split(', ').map((column) => `e.${column}`).join(', ')},
+    text: `select e.id, e.account_id, e.type, b.data, e.context, b.event_id is null as archived, e.occurred_at, e.created_at, e.idempotency_key,
                   (select count(*)::int from deliveries d where d.event_id = e.id) as delivery_count
-             from events e
-             join unnest($1::uuid[], $2::text[]) as k(account_id, idempotency_key)
-               on e.account_id = k.account_id and e.idempotency_key = k.idempotency_key`,
+             from unnest($1::uuid[], $2::text[]) as k(account_id, idempotency_key)
+             join event_idempotency_keys i on i.account_id = k.account_id and i.idempotency_key = k.idempotency_key
+             join events e on e.id = i.event_id
+             left join event_bodies b on b.event_id = e.id`,
     values: [keys.map((key) => key.accountId), keys.map((key) => key.idempotencyKey)],
   });
   return rows;
@@ -100,9 +101,9 @@ export type NewDelivery = {
   traceParent?: string | null;
 };
 
-const DELIVERY_INSERT = `insert into deliveries (id, account_id, webhook_id, event_id, event_type, body, status, next_attempt_at, expires_at,
+const DELIVERY_INSERT = `insert into deliveries (id, account_id, webhook_id, event_id, event_type, status, next_attempt_at, expires_at,
                               ordering_key, sequence, held, trace_parent, created_at, updated_at)`;
-const DELIVERY_SELECT = `select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, t.body, 'PENDING', t.next_attempt_at, t.expires_at,
+const DELIVERY_SELECT = `select t.id, t.account_id, t.webhook_id, t.event_id, t.event_type, 'PENDING', t.next_attempt_at, t.expires_at,
               t.ordering_key, t.sequence, t.held, t.trace_parent, t.created_at, t.created_at`;
 /** The rows of deliveryValues(), as parameters from `$first` on. */
 function deliveryRows(first: number): string {
@@ -131,37 +132,65 @@ function deliveryValues(deliveries: readonly NewDelivery[]): unknown[] {
 }
 
 /**
- * Events and their deliveries in one statement (one round trip for a whole batch): an event's deliveries are written
- * only if the event was, not when its idempotency key was seen before. Not check-then-insert: the unique index
- * decides, so concurrent duplicates wait for the first to commit and then write nothing. Returns the events written.
+ * The CTEs that write a batch of events and their deliveries (parameters $1–$21): the idempotency keys first — their
+ * primary key decides, not a check-then-insert (event_idempotency_keys: a partitioned events table cannot hold that
+ * unique index), so concurrent duplicates wait for the first to commit and then write nothing — then the events
+ * accepted, their data, their deliveries (`delivery`, returning each) and the deliveries' bodies. An event's deliveries
+ * are written only if the event was. `accepted` holds the events written.
+ */
+const EVENTS_WITH_DELIVERIES = `input as (
+       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::timestamptz[])
+              as t(id, account_id, type, data, context, occurred_at, idempotency_key, created_at)
+     ), key as (
+       insert into event_idempotency_keys (account_id, idempotency_key, event_id)
+       select account_id, idempotency_key, id from input where idempotency_key is not null
+       on conflict do nothing
+       returning event_id
+     ), accepted as (
+       select * from input where idempotency_key is null or id in (select event_id from key)
+     ), event as (
+       insert into events (id, account_id, type, context, occurred_at, idempotency_key, created_at)
+       select id, account_id, type, context, occurred_at, idempotency_key, created_at from accepted
+     ), event_body as (
+       insert into event_bodies (event_id, data) select id, data from accepted
+     ), delivery_input as (
+       select * from ${deliveryRows(9)}
+        where t.event_id in (select id from accepted)
+     ), delivery as (
+       ${DELIVERY_INSERT}
+       ${DELIVERY_SELECT}
+         from delivery_input t
+       returning id, account_id, webhook_id, event_id, next_attempt_at, created_at
+     ), delivery_body as (
+       insert into delivery_bodies (delivery_id, body) select id, body from delivery_input
+     )`;
+
+const ACCEPTED_EVENT_COLUMNS = 'a.id, a.account_id, a.type, a.data, a.context, false as archived, a.occurred_at, a.created_at, a.idempotency_key';
+
+function eventValues(events: readonly NewEvent[]): unknown[] {
+  return [
+    events.map((e) => e.id),
+    events.map((e) => e.accountId),
+    events.map((e) => e.type),
+    events.map((e) => e.dataJson),
+    events.map((e) => (e.context ? JSON.stringify(e.context) : null)),
+    events.map((e) => e.occurredAt),
+    events.map((e) => e.idempotencyKey),
+    events.map((e) => e.createdAt),
+  ];
+}
+
+/**
+ * Events and their deliveries in one statement (one round trip for a whole batch), on the caller's transaction (which
+ * writes the jobs). Returns the events written.
  */
 export async function insertEventsWithDeliveries(client: Queryable, events: readonly NewEvent[], deliveries: readonly NewDelivery[]): Promise<EventRow[]> {
   if (events.length === 0) return [];
   const { rows } = await client.query<EventRow>({
     name: 'insert-events-with-deliveries',
-    text: `with event as (
-       insert into events (id, account_id, type, data, context, occurred_at, idempotency_key, created_at)
-       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::timestamptz[])
-       on conflict (account_id, idempotency_key) do nothing
-       returning ${EVENT_COLUMNS}
-     ), delivery as (
-       ${DELIVERY_INSERT}
-       ${DELIVERY_SELECT}
-         from ${deliveryRows(9)}
-        where t.event_id in (select id from event)
-     )
-     select * from event`,
-    values: [
-      events.map((e) => e.id),
-      events.map((e) => e.accountId),
-      events.map((e) => e.type),
-      events.map((e) => e.dataJson),
-      events.map((e) => (e.context ? JSON.stringify(e.context) : null)),
-      events.map((e) => e.occurredAt),
-      events.map((e) => e.idempotencyKey),
-      events.map((e) => e.createdAt),
-      ...deliveryValues(deliveries),
-    ],
+    text: `with ${EVENTS_WITH_DELIVERIES}
+     select ${ACCEPTED_EVENT_COLUMNS} from accepted a`,
+    values: [...eventValues(events), ...deliveryValues(deliveries)],
   });
   return rows;
 }
@@ -183,18 +212,7 @@ export async function publishEventsAtOnce(
   if (events.length === 0) return [];
   const { rows } = await client.query<EventRow & { delivery_count: number }>({
     name: 'publish-events-at-once',
-    text: `with event as (
-       insert into events (id, account_id, type, data, context, occurred_at, idempotency_key, created_at)
-       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::timestamptz[])
-       on conflict (account_id, idempotency_key) do nothing
-       returning ${EVENT_COLUMNS}
-     ), delivery as (
-       ${DELIVERY_INSERT}
-       ${DELIVERY_SELECT}
-         from ${deliveryRows(9)}
-        where t.event_id in (select id from event)
-       returning id, account_id, webhook_id, event_id, next_attempt_at, created_at
-     ), first_attempt as (
+    text: `with ${EVENTS_WITH_DELIVERIES}, first_attempt as (
        select id as delivery_id, 1 as attempt_number,
               case when next_attempt_at > created_at then 'later' else 'now' end as lane,
               case when next_attempt_at > created_at then next_attempt_at end as run_at
@@ -210,21 +228,10 @@ export async function publishEventsAtOnce(
          select pg_notify($22, '') where exists (select 1 from job)
        ) x
      )
-     select e.*, (select count(*)::int from delivery d where d.event_id = e.id) as delivery_count, (select sent from notified) as notified
-       from event e`,
-    values: [
-      events.map((e) => e.id),
-      events.map((e) => e.accountId),
-      events.map((e) => e.type),
-      events.map((e) => e.dataJson),
-      events.map((e) => (e.context ? JSON.stringify(e.context) : null)),
-      events.map((e) => e.occurredAt),
-      events.map((e) => e.idempotencyKey),
-      events.map((e) => e.createdAt),
-      ...deliveryValues(deliveries),
-      channels.wake,
-      channels.deliveries,
-    ],
+     select ${ACCEPTED_EVENT_COLUMNS}, (select count(*)::int from delivery d where d.event_id = a.id) as delivery_count,
+            (select sent from notified) as notified
+       from accepted a`,
+    values: [...eventValues(events), ...deliveryValues(deliveries), channels.wake, channels.deliveries],
   });
   return rows;
 }
@@ -234,9 +241,12 @@ export async function insertDeliveries(client: Queryable, deliveries: readonly N
   if (deliveries.length === 0) return;
   await client.query({
     name: 'insert-deliveries',
-    text: `${DELIVERY_INSERT}
-           ${DELIVERY_SELECT}
-             from ${deliveryRows(1)}`,
+    text: `with delivery_input as (select * from ${deliveryRows(1)}), delivery as (
+             ${DELIVERY_INSERT}
+             ${DELIVERY_SELECT}
+               from delivery_input t
+           )
+           insert into delivery_bodies (delivery_id, body) select id, body from delivery_input`,
     values: deliveryValues(deliveries),
   });
 }

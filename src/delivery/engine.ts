@@ -24,7 +24,7 @@ import { DeliveryStateError, replayFailedDeliveries, retryDelivery, sendTestEven
 import { createPublisher, type PublishInput, type PublishResult } from './publisher.js';
 import { reconcileStuckDeliveries } from './reconciler.js';
 import { createRecorder } from './recorder.js';
-import { archiveOldDeliveries } from './retention.js';
+import { startHistoryUpkeep } from './history-upkeep.js';
 import { createBatchRunner } from './worker.js';
 
 export type { PublishInput, PublishResult };
@@ -67,7 +67,7 @@ export type DeliveryEngine = {
    * disabled here and `hookstream.webhook.disabled` is published, in one transaction (its queued deliveries fail).
    */
   webhookChanged(accountId: string, webhookId: string, options?: { failQueued?: string; disable?: string }): Promise<void>;
-  /** Worker processes: start taking attempt jobs, sweeping for stranded deliveries, and archiving old ones. */
+  /** Worker processes: start taking attempt jobs, sweeping for stranded deliveries, and keeping the history (partitions ahead, archiving, counts). */
   startWorkers(): Promise<void>;
   /** Wakes this process's workers (a NOTIFY from another process arrived). */
   wake(): void;
@@ -153,6 +153,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         log,
         ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),
       });
+      // The jobs this process fetches are held under its lease; a dead worker's are taken over within seconds.
+      await queue.holdLease({ onHandOver: (jobs) => log.warn({ jobs }, 'took back the attempt jobs of a worker whose lease lapsed') });
       dispatcher = startDispatcher({ queue, concurrency: config.workerConcurrency, pollIntervalMs: config.workerPollIntervalMs, log, runBatch });
       const running = dispatcher;
       // In-flight attempts finish (or time out) and are recorded before the sockets close.
@@ -161,11 +163,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         await recorder.drain();
       });
 
-      await queue.schedule({
-        name: 'delivery_retention',
-        cron: '17 * * * *',
-        run: async () => log.info(await archiveOldDeliveries(pool, config.retentionDays), 'retention: archived old deliveries and events'),
-      });
+      // Partitions ahead, archiving by partition after RETENTION_DAYS, the maintained counts (history-upkeep.ts).
+      stops.push(await startHistoryUpkeep({ pool, queue, retentionDays: config.retentionDays, log }));
       // Longer than the queue's own hand-over of a crashed worker's job, so the sweep never doubles a live attempt.
       const graceMs = config.deliveryTimeoutMs + config.jobExpirySlackMs + 2 * config.workerMaintenanceIntervalMs + 5_000;
       const sweep = setInterval(() => {

@@ -6,8 +6,18 @@
 // `delivery_retry` holds everything with a time (retries, scheduled and manual attempts) and is asked first, so a due
 // retry is never queued behind the first attempts of a backlog. Each pg-boss queue is a table partition of its own;
 // each gets an index here that serves its fetch (pg-boss's own sorts every due row of a partition per fetch).
+//
+// Worker leases (issue 16): each worker process holds a row in hookstream_queue.worker_leases, renewed every
+// LEASE_RENEW_MS on a connection of its own, and marks every job it fetches as held by it (in the job's `output`,
+// which pg-boss only writes when a job ends). Every renewal also reaps the leases that lapsed — expired, or whose
+// renewing connection is gone from pg_stat_activity (a killed process's socket closes at once) — and gives their
+// active jobs back to the queue, due now: a dead worker's attempts are taken over within seconds instead of waiting
+// for pg-boss's job expiry (DELIVERY_TIMEOUT + JOB_EXPIRY_SLACK, then its maintenance sweep), which stays as the
+// backstop. Fetching both lanes and completing a flush are one statement each, written here for that mark.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
-import type pg from 'pg';
+import pg from 'pg';
 import { ASYNC_COMMIT_OPTIONS } from '../db/client.js';
 import type { Queryable } from '../db/queryable.js';
 import type { DeliveryQueue, FetchedJob, Lane, NewJob, PeriodicTask } from './queue.js';
@@ -17,6 +27,10 @@ const LANE_OF_QUEUE = new Map<string, Lane>(Object.entries(QUEUE_OF_LANE).map(([
 const WAKE_CHANNEL = 'hookstream_jobs';
 /** pg-boss's queue creation (a partition per queue) deadlocks when several processes start at once: they take turns. */
 const QUEUE_SETUP_LOCK = 0x686f6f6c; // "hool"
+/** How often a worker renews its lease (and reaps the lapsed ones of others). */
+const LEASE_RENEW_MS = 2_000;
+/** A lease not renewed for this long has lapsed (its process may still run: a stall costs at most a duplicate). */
+const LEASE_TTL_MS = 10_000;
 
 export type PgBossQueueOptions = {
   databaseUrl: string;
@@ -47,7 +61,10 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
   boss.on('error', options.onError);
   await boss.start();
   try {
-    await withAdvisoryLock(options.pool, QUEUE_SETUP_LOCK, () => createQueues(boss, options.expireInSeconds));
+    await withAdvisoryLock(options.pool, QUEUE_SETUP_LOCK, async () => {
+      await createQueues(boss, options.expireInSeconds);
+      for (const statement of LEASE_TABLE_SQL) await options.pool.query(statement);
+    });
     await indexQueues(options.pool);
   } catch (error) {
     await boss.stop({ graceful: false, close: true, wait: true }).catch(() => {});
@@ -55,9 +72,14 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
   }
 
   const runWith = (tx: Queryable): PgBoss.Db => ({ executeSql: (text, values) => tx.query(text, values) as Promise<{ rows: any[] }> });
+  // pg-boss's own connections (commits that do not wait for the disk, see above) for fetching and completing.
+  const bossDb = boss.getDb();
+  const lease = createLease(options, bossDb);
 
   return {
     wakeChannel: WAKE_CHANNEL,
+
+    holdLease: (holdOptions) => lease.hold(holdOptions?.onHandOver),
 
     async enqueue(tx, jobs) {
       if (jobs.length === 0) return;
@@ -92,13 +114,17 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
 
     async fetch(max) {
       if (max <= 0) return [];
-      const later = await boss.fetch<FetchedJob['data']>(QUEUE_OF_LANE.later, { batchSize: max });
-      const now = later.length < max ? await boss.fetch<FetchedJob['data']>(QUEUE_OF_LANE.now, { batchSize: max - later.length, priority: false }) : [];
-      return [...later.map((job) => toFetched(job, 'later')), ...now.map((job) => toFetched(job, 'now'))];
+      const { rows } = await bossDb.executeSql(FETCH_SQL, [QUEUE_OF_LANE.later, QUEUE_OF_LANE.now, max, JSON.stringify({ heldBy: lease.workerId })]);
+      return (rows as { id: string; data: FetchedJob['data']; lane: Lane }[]).map((row) => ({
+        id: row.id,
+        lane: row.lane,
+        data: { deliveryId: row.data.deliveryId, attemptNumber: row.data.attemptNumber },
+      }));
     },
 
     async complete(jobs) {
-      for (const [lane, ids] of idsByLane(jobs)) await boss.complete(QUEUE_OF_LANE[lane], ids);
+      if (jobs.length === 0) return;
+      await bossDb.executeSql(COMPLETE_SQL, [Object.values(QUEUE_OF_LANE), jobs.map((job) => job.id), lease.workerId]);
     },
 
     async fail(job, error) {
@@ -131,10 +157,168 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
     },
 
     async stop() {
+      await lease.release().catch(options.onError);
       await boss.stop({ graceful: false, close: true, wait: true });
     },
   };
 }
+
+/**
+ * Both lanes in one statement: due `later` jobs first (by priority, then age), then `now` jobs in publish order up to
+ * `max` in all, each locked with SKIP LOCKED and marked active and held by this worker — what pg-boss's fetch does
+ * for a standard queue, plus the mark. A job that ran before counts a retry, as in pg-boss.
+ */
+const FETCH_SQL = `
+  with later_next as (
+    select id from pgboss.job
+     where name = $1 and state < 'active' and start_after < now()
+     order by priority desc, created_on, id
+     limit $3 for update skip locked
+  ), later as (
+    update pgboss.job j
+       set state = 'active', started_on = now(), output = $4::jsonb,
+           retry_count = case when j.started_on is not null then j.retry_count + 1 else j.retry_count end
+      from later_next n
+     where j.name = $1 and j.id = n.id
+    returning j.id, j.data, 'later' as lane
+  ), now_next as (
+    select id from pgboss.job
+     where name = $2 and state < 'active' and start_after < now()
+     order by created_on, id
+     limit greatest(0, $3 - (select count(*) from later_next)) for update skip locked
+  ), now_jobs as (
+    update pgboss.job j
+       set state = 'active', started_on = now(), output = $4::jsonb,
+           retry_count = case when j.started_on is not null then j.retry_count + 1 else j.retry_count end
+      from now_next n
+     where j.name = $2 and j.id = n.id
+    returning j.id, j.data, 'now' as lane
+  )
+  select * from later union all select * from now_jobs`;
+
+/** Completes a flush's jobs of both lanes, those this worker still holds (a job given back meanwhile is another's). */
+const COMPLETE_SQL = `
+  update pgboss.job set completed_on = now(), state = 'completed', output = null
+   where name = any($1::text[]) and id = any($2::uuid[]) and state = 'active' and output->>'heldBy' = $3`;
+
+type Lease = {
+  readonly workerId: string;
+  hold(onHandOver?: (jobs: number) => void): Promise<void>;
+  release(): Promise<void>;
+};
+
+/**
+ * This process's lease: a row renewed every LEASE_RENEW_MS on a connection of its own (whose backend pid the row keeps,
+ * so that the others see at once when it is gone), each renewal also reaping the lapsed leases of other processes
+ * and giving their active jobs back, due now, with a NOTIFY that wakes every worker.
+ */
+function createLease(options: PgBossQueueOptions, bossDb: PgBoss.Db): Lease {
+  const workerId = randomUUID();
+  let client: pg.Client | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let renewing: Promise<void> | null = null;
+  let held = false;
+  let onHandOver: ((jobs: number) => void) | undefined;
+
+  async function connection(): Promise<pg.Client> {
+    if (client) return client;
+    const fresh = new pg.Client({ connectionString: options.databaseUrl, application_name: 'hookstream worker lease', options: ASYNC_COMMIT_OPTIONS });
+    // A dropped connection is replaced on the next renewal (meanwhile the others may hand this worker's jobs over).
+    fresh.on('error', () => {
+      if (client === fresh) client = null;
+    });
+    await fresh.connect();
+    client = fresh;
+    return fresh;
+  }
+
+  async function renew(): Promise<void> {
+    try {
+      const { rows } = await (await connection()).query<{ handed: number }>(RENEW_SQL, [
+        workerId,
+        hostname(),
+        process.pid,
+        LEASE_TTL_MS,
+        Object.values(QUEUE_OF_LANE),
+        WAKE_CHANNEL,
+      ]);
+      if ((rows[0]?.handed ?? 0) > 0) onHandOver?.(rows[0]!.handed);
+    } catch (error) {
+      const broken = client;
+      client = null;
+      await broken?.end().catch(() => {});
+      options.onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  return {
+    workerId,
+    async hold(handOver) {
+      if (held) return;
+      held = true;
+      onHandOver = handOver;
+      await renew();
+      timer = setInterval(() => {
+        renewing ??= renew().finally(() => (renewing = null));
+      }, LEASE_RENEW_MS);
+      timer.unref();
+    },
+    async release() {
+      if (!held) return;
+      held = false;
+      if (timer) clearInterval(timer);
+      await renewing;
+      // Whatever is still held goes back at once (after a graceful drain, nothing); then the lease goes.
+      await bossDb.executeSql(RELEASE_SQL, [workerId, Object.values(QUEUE_OF_LANE)]);
+      await client?.end().catch(() => {});
+      client = null;
+    },
+  };
+}
+
+/** The leases' table, beside pg-boss's schema and as much this adapter's as pg-boss's own tables are. */
+const LEASE_TABLE_SQL = [
+  'create schema if not exists hookstream_queue',
+  `create table if not exists hookstream_queue.worker_leases (
+     worker_id uuid primary key,
+     host text not null,
+     pid integer not null,
+     backend_pid integer not null,
+     started_at timestamptz not null default now(),
+     expires_at timestamptz not null
+   )`,
+];
+
+/**
+ * Renews this worker's lease (re-creating it if another process had reaped it), reaps every lease that has expired or
+ * whose connection has left pg_stat_activity, and gives the active jobs those workers held back to the queue, due now.
+ */
+const RENEW_SQL = `
+  with renewed as (
+    insert into hookstream_queue.worker_leases (worker_id, host, pid, backend_pid, expires_at)
+    values ($1, $2, $3, pg_backend_pid(), now() + $4 * interval '1 millisecond')
+    on conflict (worker_id) do update set expires_at = excluded.expires_at, backend_pid = excluded.backend_pid
+    returning worker_id
+  ), lapsed as (
+    delete from hookstream_queue.worker_leases l
+     where l.worker_id <> $1
+       and (l.expires_at < now() or not exists (select 1 from pg_stat_activity a where a.pid = l.backend_pid))
+    returning l.worker_id::text as worker_id
+  ), handed as (
+    update pgboss.job j set state = 'retry', start_after = now(), output = null
+     where exists (select 1 from lapsed)
+       and j.name = any($5::text[]) and j.state = 'active' and j.output->>'heldBy' in (select worker_id from lapsed)
+    returning j.id
+  )
+  select (select count(*)::int from handed) as handed,
+         (select count(*) from renewed) as renewed,
+         (select count(*) from (select pg_notify($6, '') from handed limit 1) as woken) as woken`;
+
+/** A stopping worker's jobs still active go back at once, and its lease goes. */
+const RELEASE_SQL = `
+  with released as (delete from hookstream_queue.worker_leases where worker_id = $1)
+  update pgboss.job set state = 'retry', start_after = now(), output = null
+   where name = any($2::text[]) and state = 'active' and output->>'heldBy' = $1::text`;
 
 function toPgBossJob(job: NewJob): PgBoss.JobInsert<FetchedJob['data']> {
   return {
@@ -142,16 +326,6 @@ function toPgBossJob(job: NewJob): PgBoss.JobInsert<FetchedJob['data']> {
     data: { deliveryId: job.deliveryId, attemptNumber: job.attemptNumber },
     ...(job.runAt ? { startAfter: job.runAt } : {}),
   };
-}
-
-function toFetched(job: PgBoss.Job<FetchedJob['data']>, lane: Lane): FetchedJob {
-  return { id: job.id, lane, data: { deliveryId: job.data.deliveryId, attemptNumber: job.data.attemptNumber } };
-}
-
-function idsByLane(jobs: readonly FetchedJob[]): Map<Lane, string[]> {
-  const byLane = new Map<Lane, string[]>();
-  for (const job of jobs) byLane.set(job.lane, [...(byLane.get(job.lane) ?? []), job.id]);
-  return byLane;
 }
 
 /** Both lanes' pg-boss options. pg-boss's own retries only cover a worker that crashed or threw (database down): delivery retries are ours. */

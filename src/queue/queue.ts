@@ -36,9 +36,16 @@ export interface DeliveryQueue {
    * as a whole if a job cannot be inserted.
    */
   jobInsertCte(name: string, source: string): string;
-  /** Up to `max` due jobs, `later` lane first; each is this worker's until completed, failed or expired. */
+  /**
+   * Worker processes, before their first fetch: holds this process's lease, renewed every few seconds. The jobs a
+   * process fetches are held under its lease; when a lease lapses (the process died, its connection dropped, or it
+   * stalled past the lease), another process gives its active jobs back to the queue at once. Recording an attempt
+   * is idempotent, so a stalled process that comes back costs at most a duplicate request. `stop` releases it.
+   */
+  holdLease(options?: { onHandOver?: (jobs: number) => void }): Promise<void>;
+  /** Up to `max` due jobs, `later` lane first; each is this worker's until completed, failed, expired or given back. */
   fetch(max: number): Promise<FetchedJob[]>;
-  /** Done with these jobs (their attempts are recorded, or there was nothing to do). */
+  /** Done with these jobs (their attempts are recorded, or there was nothing to do); jobs given back meanwhile are not. */
   complete(jobs: readonly FetchedJob[]): Promise<void>;
   /** Gives a job back to be run again after a back-off (the worker could not record its attempt). */
   fail(job: FetchedJob, error: string): Promise<void>;

@@ -3,10 +3,11 @@ import type { Context } from '../context.js';
 import type { RetryRefusal } from '../delivery/engine.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import { AttemptTrigger as AttemptTriggerValues, DeliveryStatus as DeliveryStatusValues } from '../generated/prisma/enums.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { countDeliveries, listDeliveryIds, type DeliveryHistoryFilter } from '../db/history.js';
 import { builder } from './builder.js';
-import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connection-args.js';
+import { checkConnectionArgsFirst, cursorCreatedAt } from './connection-args.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
+import { historyLoaders } from './history-loaders.js';
 import { deliveryScope, isWebhookScoped } from './scope.js';
 import { loadOwnWebhook, resolveTotalCount, WebhookRef } from './webhook.js';
 
@@ -21,7 +22,16 @@ const DeliveryAttemptRef = builder.prismaObject('DeliveryAttempt', {
     startedAt: t.expose('startedAt', { type: 'DateTime' }),
     durationMs: t.exposeInt('durationMs', { nullable: true }),
     responseStatus: t.exposeInt('responseStatus', { nullable: true }),
-    responseBody: t.exposeString('responseBody', { nullable: true, description: 'The first 64 KiB; null once archived.' }),
+    responseBody: t.string({
+      nullable: true,
+      description: 'The first 64 KiB; null once archived.',
+      resolve: async (attempt, _args, ctx) => {
+        const loaders = historyLoaders(ctx);
+        if (await loaders.isArchived(attempt.deliveryId)) return null;
+        // Only non-empty bodies are stored: an answer (a status) without a row was an empty body; no answer, none.
+        return (await loaders.attemptBody(attempt.deliveryId, attempt.number)) ?? (attempt.responseStatus !== null ? '' : null);
+      },
+    }),
     error: t.exposeString('error', { nullable: true, description: 'timeout, connection refused, DNS, TLS, blocked target, HTTP status…' }),
     requestHeaders: t.field({
       type: 'JSON',
@@ -50,13 +60,20 @@ export const DeliveryRef = builder.prismaNode('Delivery', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
     manualRetries: t.exposeInt('manualRetries'),
-    archived: t.exposeBoolean('archived'),
+    archived: t.boolean({
+      description: 'Older than RETENTION_DAYS: payload and response bodies purged, retry and replay refused.',
+      resolve: (delivery, _args, ctx) => historyLoaders(ctx).isArchived(delivery.id),
+    }),
     payload: t.field({
       type: 'JSON',
       nullable: true,
       description: 'The exact body sent (the same bytes on every attempt); null once archived.',
-      select: { body: true },
-      resolve: (delivery) => (delivery.body === null ? null : (JSON.parse(delivery.body) as unknown)),
+      resolve: async (delivery, _args, ctx) => {
+        const loaders = historyLoaders(ctx);
+        if (await loaders.isArchived(delivery.id)) return null;
+        const body = await loaders.deliveryBody(delivery.id);
+        return body === null ? null : (JSON.parse(body) as unknown);
+      },
     }),
     attempts: t.relation('attempts', { query: { orderBy: { number: 'asc' } } }),
     orderingKey: t.exposeString('orderingKey', { nullable: true, description: "An ordered webhook's: the key whose deliveries go one after another." }),
@@ -94,23 +111,65 @@ type DeliveryFilterValue = {
   until?: Date | null;
 };
 
-/** The Prisma `where` of a delivery list: always what the caller may reach (scope.ts), then `parent`, then each filter given. */
-export function deliveryWhere(ctx: Context, filter: DeliveryFilterValue | null | undefined, parent: Prisma.DeliveryWhereInput = {}): Prisma.DeliveryWhereInput {
-  const where: Prisma.DeliveryWhereInput = {};
-  const scoped = { AND: [deliveryScope(ctx), parent, where] };
-  if (!filter) return scoped;
-  if (filter.webhookId != null) where.webhookId = parseGlobalId(String(filter.webhookId), 'Webhook', 'webhookId');
-  if (filter.eventId != null) where.eventId = parseGlobalId(String(filter.eventId), 'Event', 'eventId');
-  if (filter.status != null) where.status = { in: filter.status };
-  if (filter.eventType != null) where.eventType = filter.eventType;
-  if (filter.since != null || filter.until != null) {
-    if (filter.since && filter.until && filter.since > filter.until) throw badInput('since', '"since" must not be after "until".');
-    where.createdAt = { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) };
-  }
-  return scoped;
+/** The webhooks a list may show: the intersection of every limit given (null: no limit, all of the account's). */
+function intersectWebhooks(...limits: (readonly string[] | null)[]): readonly string[] | null {
+  let result: readonly string[] | null = null;
+  for (const limit of limits) if (limit) result = result ? result.filter((id) => limit.includes(id)) : [...new Set(limit)];
+  return result;
 }
 
-const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+/**
+ * What a delivery list may show and asks for, for db/history.ts: always the caller's account and reach (scope.ts),
+ * then `parent` (a webhook's or an event's list), then each filter given.
+ */
+export function deliveryHistoryFilter(
+  ctx: Context,
+  filter: DeliveryFilterValue | null | undefined,
+  parent: { webhookId?: string; eventId?: string } = {},
+): DeliveryHistoryFilter {
+  const filterWebhook = filter?.webhookId != null ? parseGlobalId(String(filter.webhookId), 'Webhook', 'webhookId') : null;
+  const filterEvent = filter?.eventId != null ? parseGlobalId(String(filter.eventId), 'Event', 'eventId') : null;
+  if (filter?.since && filter.until && filter.since > filter.until) throw badInput('since', '"since" must not be after "until".');
+  const eventIds = new Set([parent.eventId, filterEvent].filter((id): id is string => id != null));
+  const webhookIds = intersectWebhooks(ctx.scope.webhookIds, parent.webhookId ? [parent.webhookId] : null, filterWebhook ? [filterWebhook] : null);
+  return {
+    accountId: ctx.account.id,
+    // Two different events (a parent and a filter) match nothing: an empty webhook list says so.
+    webhookIds: eventIds.size > 1 ? [] : webhookIds,
+    eventId: [...eventIds][0] ?? null,
+    statuses: filter?.status ?? null,
+    eventType: filter?.eventType ?? null,
+    since: filter?.since ?? null,
+    until: filter?.until ?? null,
+  };
+}
+
+type PothosPageQuery = { cursor?: { id?: unknown }; skip?: number; take?: number };
+
+/**
+ * One page of a delivery list, as Pothos asks for it (`take` rows, one more than the page to tell whether there is a
+ * next; negative backwards from `cursor`): the ids from db/history.ts's ordered index scans, then the rows with what
+ * the query selects (webhook, event, attempts…) by their primary keys, newest first.
+ */
+export async function loadDeliveryPage<Q extends PothosPageQuery>(ctx: Context, query: Q, filter: DeliveryHistoryFilter) {
+  const { cursor, skip: _skip, take = 20, ...selection } = query;
+  const ids = await listDeliveryIds(ctx.db.pool, filter, {
+    cursor: typeof cursor?.id === 'string' ? cursor.id : null,
+    direction: take >= 0 ? 'older' : 'newer',
+    limit: Math.abs(take),
+  });
+  if (ids.length === 0) return [];
+  const rows = await ctx.db.prisma.delivery.findMany({ ...(selection as object), where: { id: { in: ids } } });
+  const position = new Map(ids.map((id, index) => [id, index]));
+  return rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+}
+
+/** totalCount: the sum of the exact counts by status. */
+export async function countDeliveryList(ctx: Context, filter: DeliveryHistoryFilter): Promise<number> {
+  let total = 0;
+  for (const count of (await countDeliveries(ctx.db.pool, filter)).values()) total += count;
+  return total;
+}
 
 export const deliveryCreatedAt = (ctx: Context) =>
   cursorCreatedAt(ctx, 'Delivery', async (id) =>
@@ -125,11 +184,8 @@ builder.queryFields((t) => ({
         type: 'Delivery',
         cursor: 'id',
         args: { filter: t.arg({ type: DeliveryFilter }) },
-        totalCount: (_connection, args, ctx) => ctx.db.prisma.delivery.count({ where: deliveryWhere(ctx, args.filter) }),
-        resolve: async (query, _root, args, ctx) => {
-          const page = await keysetPage(query, deliveryCreatedAt(ctx));
-          return ctx.db.prisma.delivery.findMany({ ...page.query, where: { AND: [deliveryWhere(ctx, args.filter), page.where] }, orderBy: newestFirst });
-        },
+        totalCount: (_connection, args, ctx) => countDeliveryList(ctx, deliveryHistoryFilter(ctx, args.filter)),
+        resolve: (query, _root, args, ctx) => loadDeliveryPage(ctx, query, deliveryHistoryFilter(ctx, args.filter)),
       },
       DeliveryConnection,
     ),
@@ -176,15 +232,8 @@ builder.prismaObjectFields(WebhookRef, (t) => ({
         type: 'Delivery',
         cursor: 'id',
         args: { filter: t.arg({ type: DeliveryFilter }) },
-        totalCount: (webhook, args, ctx) => ctx.db.prisma.delivery.count({ where: deliveryWhere(ctx, args.filter, { webhookId: webhook.id }) }),
-        resolve: async (query, webhook, args, ctx) => {
-          const page = await keysetPage(query, deliveryCreatedAt(ctx));
-          return ctx.db.prisma.delivery.findMany({
-            ...page.query,
-            where: { AND: [deliveryWhere(ctx, args.filter, { webhookId: webhook.id }), page.where] },
-            orderBy: newestFirst,
-          });
-        },
+        totalCount: (webhook, args, ctx) => countDeliveryList(ctx, deliveryHistoryFilter(ctx, args.filter, { webhookId: webhook.id })),
+        resolve: (query, webhook, args, ctx) => loadDeliveryPage(ctx, query, deliveryHistoryFilter(ctx, args.filter, { webhookId: webhook.id })),
       },
       DeliveryConnection,
     ),
@@ -193,14 +242,18 @@ builder.prismaObjectFields(WebhookRef, (t) => ({
   stats: t.field({
     type: WebhookStatsRef,
     args: { since: t.arg({ type: 'DateTime' }) },
-    description: 'Delivery counts by status, one aggregate query.',
+    description: 'Delivery counts by status, from the maintained counts (exact; one statement).',
     resolve: async (webhook, args, ctx) => {
-      const rows = await ctx.db.prisma.delivery.groupBy({
-        by: ['status'],
-        where: { webhookId: webhook.id, accountId: ctx.account.id, ...(args.since ? { createdAt: { gte: args.since } } : {}) },
-        _count: { _all: true },
+      const counts = await countDeliveries(ctx.db.pool, {
+        accountId: ctx.account.id,
+        webhookIds: [webhook.id],
+        eventId: null,
+        statuses: ['SUCCEEDED', 'FAILED', 'PENDING', 'RETRYING', 'EXPIRED', 'SUPERSEDED'],
+        eventType: null,
+        since: args.since ?? null,
+        until: null,
       });
-      const count = (status: string) => rows.find((row) => row.status === status)?._count._all ?? 0;
+      const count = (status: string) => counts.get(status) ?? 0;
       const stats = {
         succeeded: count('SUCCEEDED'),
         failed: count('FAILED'),

@@ -5,9 +5,12 @@ import type { PublishInput } from '../delivery/engine.js';
 import { HookstreamError, badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
-import { checkConnectionArgsFirst, cursorCreatedAt, keysetPage } from './connection-args.js';
-import { DeliveryConnection, deliveryCreatedAt, ownsDelivery } from './delivery.js';
+import { CLOCK_SLACK_MS } from '../db/history.js';
+import { uuid7Floor } from '../db/ids.js';
+import { checkConnectionArgsFirst, cursorCreatedAt } from './connection-args.js';
+import { countDeliveryList, DeliveryConnection, deliveryHistoryFilter, loadDeliveryPage, ownsDelivery } from './delivery.js';
 import { checkNodeUuid, parseGlobalId } from './global-id.js';
+import { historyLoaders } from './history-loaders.js';
 import { deliveryScope, eventScope } from './scope.js';
 import { checkPublishRequest, type PublishRequest } from '../publishing/publish-input.js';
 import { RestrictionTypeEnum, resolveTotalCount } from './webhook.js';
@@ -18,7 +21,18 @@ export const EventRef = builder.prismaNode('Event', {
   findUnique: (id, ctx) => ({ id: checkNodeUuid(id), AND: [eventScope(ctx)] }),
   fields: (t) => ({
     type: t.exposeString('type'),
-    data: t.field({ type: 'JSON', nullable: true, description: 'null once archived', resolve: (event) => event.data }),
+    data: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'null once archived',
+      resolve: async (event, _args, ctx) => {
+        // An event just published carries its data (publishEvent's answer); any other is read from its body table.
+        const known = event as { data?: unknown; archived?: boolean };
+        if (known.archived === false && known.data !== undefined) return known.data;
+        const loaders = historyLoaders(ctx);
+        return (await loaders.isArchived(event.id)) ? null : loaders.eventData(event.id);
+      },
+    }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
@@ -27,15 +41,8 @@ export const EventRef = builder.prismaNode('Event', {
         {
           type: 'Delivery',
           cursor: 'id',
-          totalCount: (event, _args, ctx) => ctx.db.prisma.delivery.count({ where: { eventId: event.id, AND: [deliveryScope(ctx)] } }),
-          resolve: (query, event, _args, ctx) =>
-            keysetPage(query, deliveryCreatedAt(ctx)).then((page) =>
-              ctx.db.prisma.delivery.findMany({
-                ...page.query,
-                where: { AND: [{ eventId: event.id }, deliveryScope(ctx), page.where] },
-                orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-              }),
-            ),
+          totalCount: (event, _args, ctx) => countDeliveryList(ctx, deliveryHistoryFilter(ctx, null, { eventId: event.id })),
+          resolve: (query, event, _args, ctx) => loadDeliveryPage(ctx, query, deliveryHistoryFilter(ctx, null, { eventId: event.id })),
         },
         DeliveryConnection,
       ),
@@ -57,10 +64,18 @@ const eventCreatedAt = (ctx: Context) =>
   cursorCreatedAt(ctx, 'Event', async (id) =>
     (await ctx.db.prisma.event.findFirst({ where: { id, AND: [eventScope(ctx)] }, select: { createdAt: true } }))?.createdAt ?? null);
 
+/**
+ * The events list's `where`: the caller's reach, the type, and `since`/`until` on createdAt — with the id bounded by
+ * the same times widened by the clock slack (db/history.ts), which prunes the partitions outside them.
+ */
 function eventWhere(ctx: Context, args: { type?: string | null; since?: Date | null; until?: Date | null }): Prisma.EventWhereInput {
   if (args.since && args.until && args.since > args.until) throw badInput('since', '"since" must not be after "until".');
+  const ids = {
+    ...(args.since ? { gte: uuid7Floor(new Date(args.since.getTime() - CLOCK_SLACK_MS)) } : {}),
+    ...(args.until ? { lt: uuid7Floor(new Date(args.until.getTime() + CLOCK_SLACK_MS)) } : {}),
+  };
   return {
-    AND: [eventScope(ctx)],
+    AND: [eventScope(ctx), ...(args.since || args.until ? [{ id: ids }] : [])],
     ...(args.type != null ? { type: args.type } : {}),
     ...(args.since || args.until ? { createdAt: { ...(args.since ? { gte: args.since } : {}), ...(args.until ? { lt: args.until } : {}) } } : {}),
   };
@@ -78,10 +93,9 @@ builder.queryFields((t) => ({
           until: t.arg({ type: 'DateTime', description: 'Published before' }),
         },
         totalCount: (_connection, args, ctx) => ctx.db.prisma.event.count({ where: eventWhere(ctx, args) }),
-        resolve: (query, _root, args, ctx) =>
-          keysetPage(query, eventCreatedAt(ctx)).then((page) =>
-            ctx.db.prisma.event.findMany({ ...page.query, where: { AND: [eventWhere(ctx, args), page.where] }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-          ),
+        // Newest first by id (ids are time): Prisma's own cursor on the one sort key is a bounded range of the
+        // (account_id, id) index, at any depth.
+        resolve: (query, _root, args, ctx) => ctx.db.prisma.event.findMany({ ...query, where: eventWhere(ctx, args), orderBy: { id: 'desc' } }),
       },
       EventConnection,
     ),

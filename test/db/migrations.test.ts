@@ -1,6 +1,9 @@
 // The SQL migrations in prisma/migrations are written by hand from prisma/schema.prisma (node-pg-migrate applies them,
 // Prisma's schema engine never runs here). This proves the migrated database is what the Prisma client expects:
 // the models as Prisma's own DMMF reads them, compared with PostgreSQL's catalog of a freshly migrated database.
+// Partitioned tables are compared as their parents: their partitions (pg_class.relispartition), the partitions'
+// indexes and the constraints cloned onto them are the database's own bookkeeping of the parent's, and the detached
+// partitions waiting to be dropped live in the schema history_trash.
 import { readFileSync } from 'node:fs';
 import { get_dmmf } from '@prisma/prisma-schema-wasm';
 import pg from 'pg';
@@ -89,6 +92,12 @@ function expectedDefault(field: DmmfField): string | null {
   return String(value);
 }
 
+/**
+ * A relation whose documentation begins "no foreign key" is one the migrations deliberately leave without one (the
+ * reason follows in the comment): it must have none, as every other relation must have its own.
+ */
+const withoutForeignKey = (field: DmmfField & { documentation?: string }) => /^no foreign key\b/i.test(field.documentation ?? '');
+
 const ON_DELETE: Partial<Record<string, string>> = { a: 'NoAction', r: 'Restrict', c: 'Cascade', n: 'SetNull', d: 'SetDefault' };
 
 let databaseUrl: string;
@@ -96,15 +105,19 @@ let client: pg.Client;
 
 type ColumnRow = { table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: 'YES' | 'NO'; datetime_precision: number | null; column_default: string | null };
 type IndexRow = { table_name: string; index_name: string; is_primary: boolean; is_unique: boolean; columns: string[]; descending: boolean[]; partial: boolean };
+/** SQL: whether the public table named by `column` is a partition of another. */
+const IS_PARTITION = (column: string) =>
+  `exists (select 1 from pg_class p join pg_namespace pn on pn.oid = p.relnamespace where pn.nspname = 'public' and p.relname = ${column} and p.relispartition)`;
 type ForeignKeyRow = { table_name: string; columns: string[]; referenced_table: string; referenced_columns: string[]; on_delete: string; on_update: string };
 
 async function readCatalog() {
   const tables = await client.query<{ table_name: string }>(
-    `select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`,
+    `select table_name from information_schema.tables
+      where table_schema = 'public' and table_type = 'BASE TABLE' and not ${IS_PARTITION('table_name')} order by table_name`,
   );
   const columns = await client.query<ColumnRow>(
     `select table_name, column_name, data_type, udt_name, is_nullable, datetime_precision, column_default
-       from information_schema.columns where table_schema = 'public' order by table_name, ordinal_position`,
+       from information_schema.columns where table_schema = 'public' and not ${IS_PARTITION('table_name')} order by table_name, ordinal_position`,
   );
   const enumRows = await client.query<{ name: string; values: string[] }>(
     `select t.typname as name, array_agg(e.enumlabel order by e.enumsortorder)::text[] as values
@@ -119,7 +132,7 @@ async function readCatalog() {
             array(select (x.indoption[k.n - 1] & 1) = 1 from generate_subscripts(x.indkey, 1) with ordinality k(i, n) order by k.n) as descending
        from pg_index x join pg_class c on c.oid = x.indrelid join pg_class i on i.oid = x.indexrelid
        join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'public' and c.relname <> $1
+      where n.nspname = 'public' and c.relname <> $1 and not c.relispartition
       order by c.relname, i.relname`,
     [MIGRATIONS_TABLE],
   );
@@ -131,7 +144,7 @@ async function readCatalog() {
                     join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.attnum order by u.n) as referenced_columns
        from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_class r on r.oid = k.confrelid
        join pg_namespace n on n.oid = c.relnamespace
-      where k.contype = 'f' and n.nspname = 'public'
+      where k.contype = 'f' and n.nspname = 'public' and k.conparentid = 0 and not c.relispartition
       order by c.relname, k.conname`,
   );
   return {
@@ -209,7 +222,7 @@ describe('the migrated database matches prisma/schema.prisma', () => {
   it('has a foreign key for every relation, with its ON DELETE and ON UPDATE actions, and no other', () => {
     const expected = models.flatMap((model) =>
       model.fields
-        .filter((field) => field.kind === 'object' && (field.relationFromFields?.length ?? 0) > 0)
+        .filter((field) => field.kind === 'object' && (field.relationFromFields?.length ?? 0) > 0 && !withoutForeignKey(field))
         .map((field) => {
           const target = modelNamed(field.type);
           return {
@@ -231,6 +244,8 @@ describe('the migrated database matches prisma/schema.prisma', () => {
     const key = (foreignKey: (typeof expected)[number]) => `${foreignKey.table_name}(${foreignKey.columns.join(',')})`;
     expect([...actual].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...expected].sort((a, b) => key(a).localeCompare(key(b))));
     expect(expected.length).toBeGreaterThan(0);
+    // The relations left without a key on purpose, named here so that none is added unnoticed.
+    expect(models.flatMap((model) => model.fields.filter(withoutForeignKey).map((field) => `${model.name}.${field.name}`))).toEqual(['Delivery.event']);
   });
 });
 

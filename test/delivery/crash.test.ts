@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { afterAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
-import { createWebhook, deliveriesOfEvent, gate, publish, waitUntil, type DeliveryRow } from '../helpers/delivery.js';
+import { createWebhook, deliveriesOfEvent, DELIVERY_ROW_SQL, gate, publish, waitUntil, type DeliveryRow } from '../helpers/delivery.js';
 import { childEnv } from '../helpers/process.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { publicId } from '../../src/domain/public-id.js';
@@ -98,7 +98,7 @@ it('delivers every accepted event after a worker is killed mid-delivery', { time
     'every delivery to succeed after the restart',
     async () => {
       if (second.child.exitCode !== null) throw new Error(`worker exited: ${second.output()}`);
-      const { rows } = await api!.db.pool.query<DeliveryRow>(`select * from deliveries where id = any($1::uuid[])`, [deliveries.map((d) => d.id)]);
+      const { rows } = await api!.db.pool.query<DeliveryRow>(`${DELIVERY_ROW_SQL} where d.id = any($1::uuid[])`, [deliveries.map((d) => d.id)]);
       return rows.every((row) => row.status === 'SUCCEEDED') ? rows : undefined;
     },
     DEADLINE_MS,

@@ -60,26 +60,34 @@ export type AttemptRow = {
   request_headers: Record<string, string> | null;
 };
 
+/**
+ * A delivery row as the tests read it: its columns, its body (a table of its own in the time-partitioned history) and
+ * whether it is archived (below the purge watermark).
+ */
+export const DELIVERY_ROW_SQL = `select d.*, b.body, d.id < (select purged_before from history_watermarks where name = 'bodies') as archived
+   from deliveries d left join delivery_bodies b on b.delivery_id = d.id`;
+
 export async function deliveryRow(pool: pg.Pool, deliveryId: string): Promise<DeliveryRow> {
-  const { rows } = await pool.query<DeliveryRow>('select * from deliveries where id = $1', [deliveryId]);
+  const { rows } = await pool.query<DeliveryRow>(`${DELIVERY_ROW_SQL} where d.id = $1`, [deliveryId]);
   if (!rows[0]) throw new Error(`no delivery ${deliveryId}`);
   return rows[0];
 }
 
 export async function deliveriesOfEvent(pool: pg.Pool, eventId: string): Promise<DeliveryRow[]> {
-  const { rows } = await pool.query<DeliveryRow>('select * from deliveries where event_id = $1 order by id', [eventId]);
+  const { rows } = await pool.query<DeliveryRow>(`${DELIVERY_ROW_SQL} where d.event_id = $1 order by d.id`, [eventId]);
   return rows;
 }
 
 export async function deliveriesOfWebhook(pool: pg.Pool, webhookId: string): Promise<DeliveryRow[]> {
-  const { rows } = await pool.query<DeliveryRow>('select * from deliveries where webhook_id = $1 order by id', [webhookId]);
+  const { rows } = await pool.query<DeliveryRow>(`${DELIVERY_ROW_SQL} where d.webhook_id = $1 order by d.id`, [webhookId]);
   return rows;
 }
 
 export async function attemptsOf(pool: pg.Pool, deliveryId: string): Promise<AttemptRow[]> {
   const { rows } = await pool.query<AttemptRow>(
-    `select number, trigger, started_at, duration_ms, response_status, response_body, error, request_headers
-       from delivery_attempts where delivery_id = $1 order by number`,
+    `select a.number, a.trigger, a.started_at, a.duration_ms, a.response_status, b.response_body, a.error, a.request_headers
+       from delivery_attempts a left join attempt_bodies b on b.delivery_id = a.delivery_id and b.number = a.number
+      where a.delivery_id = $1 order by a.number`,
     [deliveryId],
   );
   return rows;

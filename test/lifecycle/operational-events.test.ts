@@ -27,7 +27,8 @@ afterAll(async () => {
 /** Operational events of the account, oldest first, as stored. */
 async function storedOperationalEvents(accountId: string) {
   const { rows } = await app.db.pool.query<{ type: string; data: { webhookId: string } }>(
-    `select type, data from events where account_id = $1 and type like 'hookstream.%' order by created_at, id`,
+    `select e.type, b.data from events e join event_bodies b on b.event_id = e.id
+      where e.account_id = $1 and e.type like 'hookstream.%' order by e.created_at, e.id`,
     [accountId],
   );
   return rows;

@@ -122,7 +122,8 @@ it('loses and duplicates nothing when a drainer is killed between publishing and
   expect(events.every((event) => event.deliveries === 1)).toBe(true);
   // Per booking, the service holds the versions in the order they were saved.
   const { rows: versions } = await app.db.pool.query<{ booking: string; statuses: string[] }>(
-    `select data->>'id' as booking, array_agg(data->>'status' order by created_at, id) as statuses from events where account_id = $1 group by 1`,
+    `select b.data->>'id' as booking, array_agg(b.data->>'status' order by e.created_at, e.id) as statuses
+       from events e join event_bodies b on b.event_id = e.id where e.account_id = $1 group by 1`,
     [account.accountId],
   );
   const expected = Array.from({ length: ROWS_PER_KEY }, (_, round) => `v${round}`);

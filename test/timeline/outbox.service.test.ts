@@ -57,7 +57,7 @@ afterAll(async () => {
 const publicAccountId = () => publicId('Account', accountId);
 const outboxRow = async (id: string) => (await platform.query<{ published_at: Date | null; error: string | null }>('select published_at, error from hookstream_outbox where id = $1', [id])).rows[0]!;
 const eventsOf = async (bookingId: string) =>
-  (await api.db.pool.query<{ id: string; idempotency_key: string }>(`select id, idempotency_key from events where data->>'id' = $1 order by created_at`, [bookingId])).rows;
+  (await api.db.pool.query<{ id: string; idempotency_key: string }>(`select e.id, e.idempotency_key from events e join event_bodies b on b.event_id = e.id where b.data->>'id' = $1 order by e.created_at`, [bookingId])).rows;
 const arrivalsOf = (bookingId: string) => receiver.requests.filter((request) => (JSON.parse(request.body) as { data: { id: string } }).data.id === bookingId);
 
 it('publishes committed rows, signed; never rolled-back ones; marks a bad row and goes on', { timeout: 60_000 }, async () => {
@@ -116,6 +116,6 @@ it('loses and duplicates nothing when the worker is killed mid-drain, and keeps 
     const firsts = seen.filter((status, index) => seen.indexOf(status) === index);
     expect(firsts).toEqual(Array.from({ length: VERSIONS }, (_, index) => `v${index + 1}`));
   }
-  const { rows: counts } = await api.db.pool.query<{ n: number }>(`select count(*)::int as n from deliveries d join events e on e.id = d.event_id where e.data->>'id' like 'crash-%'`);
+  const { rows: counts } = await api.db.pool.query<{ n: number }>(`select count(*)::int as n from deliveries d join event_bodies b on b.event_id = d.event_id where b.data->>'id' like 'crash-%'`);
   expect(counts[0]!.n).toBe(rows.length);
 });
