@@ -162,6 +162,11 @@ async function main() {
     startPeer('pgboss'),
     startPeer('graphile'),
   ]);
+  // Which scenario raises the service's peak: its RSS and VmHWM after each.
+  const memoryNote = () => {
+    const now = readMemory(service.pid);
+    return now ? `; service RSS ${now.rssMb.toFixed(0)} MB, peak ${now.peakRssMb.toFixed(0)} MB` : '';
+  };
   log(`bench: services ready (pids ${service.pid}, ${retryService.pid}; peers ${pgbossWorker.pid}, ${graphileWorker.pid}) after ${((nowMs() - wallStart) / 1000).toFixed(1)} s`);
   /** CPU of the measured process (a service, a peer's worker) apart from the other, idle ones of the run. */
   const sample = (measured: { pid: number } | null, others: { pid: number }[]) => () =>
@@ -261,7 +266,7 @@ async function main() {
   const statements = sustainedStatements.result();
   receiverLoop.sustained = await receiver.takeLoopDelay();
   const sustainedStatuses = await countDeliveries(mainUrl, sustainedAccount!.accountId);
-  log(`  (1) ${sustained.perSecond.toFixed(0)}/s; deliveries in the database: ${JSON.stringify(sustainedStatuses)}`);
+  log(`  (1) ${sustained.perSecond.toFixed(0)}/s; deliveries in the database: ${JSON.stringify(sustainedStatuses)}${memoryNote()}`);
 
   // ---- issues 13 and 11: (1) again, ordered over 1,000 keys, through the outbox, with a transform ----
   const againAs1 = {
@@ -285,7 +290,7 @@ async function main() {
     path: '/o',
     keyPrefix: 'o1-',
   });
-  log(`  (1o) ${ordered.perSecond.toFixed(0)}/s`);
+  log(`  (1o) ${ordered.perSecond.toFixed(0)}/s${memoryNote()}`);
 
   log(`bench: (1t) transform, ${SIZES.sustained} events to 1 webhook with ${FLAT_BODY_TRANSFORM}`);
   const transformClient = clientFor(transformAccount!.apiKey, PUBLISH_CONCURRENCY, service.url);
@@ -302,7 +307,7 @@ async function main() {
       return { ...cpu, service: cpu.service + readChildrenCpuSeconds(service.pid) };
     },
   });
-  log(`  (1t) ${transformed.perSecond.toFixed(0)}/s`);
+  log(`  (1t) ${transformed.perSecond.toFixed(0)}/s${memoryNote()}`);
 
   log(`bench: (1x) outbox, ${SIZES.sustained} rows through hookstream_publish, ${OUTBOX_ROWS_PER_TRANSACTION} per transaction, ${OUTBOX_WRITERS} writers`);
   const outboxClient = clientFor(outboxAccount!.apiKey, 2, service.url);
@@ -318,7 +323,7 @@ async function main() {
     keyPrefix: 'x1-',
   }).finally(() => outboxWriter.close());
   const outboxRows = await countOutboxRows(outboxUrl);
-  log(`  (1x) ${outbox.perSecond.toFixed(0)}/s; outbox rows ${JSON.stringify(outboxRows)}`);
+  log(`  (1x) ${outbox.perSecond.toFixed(0)}/s; outbox rows ${JSON.stringify(outboxRows)}${memoryNote()}`);
 
   log(`bench: (2) latency, ${LATENCY_RATE}/s for ${SIZES.latencySeconds} s`);
   const latency = await runLatency({
@@ -331,7 +336,7 @@ async function main() {
     sampleCpu: sample(service, [retryService]),
   });
   receiverLoop.latency = await receiver.takeLoopDelay();
-  log(`  (2) p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms`);
+  log(`  (2) p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms${memoryNote()}`);
   log(`bench: (2o) latency against the ordered webhook, ${LATENCY_RATE}/s for ${SIZES.latencySeconds} s`);
   const orderedLatency = await runLatency({
     client: withOrderingKeys(orderedClient),
@@ -366,7 +371,7 @@ async function main() {
 
   log(`bench: (3) fan-out to ${FANOUT_WEBHOOKS} webhooks`);
   const fanout = await runFanout({ client: fanoutClient, receiver, webhooks: FANOUT_WEBHOOKS, events: FANOUT_EVENTS, waitCapMs: CAPS_MS.fanoutWait, log });
-  log(`  (3) publish ${fanout.publishMedianMs.toFixed(1)} ms, last arrival ${fanout.lastArrivalMedianMs.toFixed(1)} ms`);
+  log(`  (3) publish ${fanout.publishMedianMs.toFixed(1)} ms, last arrival ${fanout.lastArrivalMedianMs.toFixed(1)} ms${memoryNote()}`);
 
   // (1b) after (2) and (3), so that a backlog it may leave behind (a slow service, the drain cap) disturbs only (2c).
   log(`bench: (1b) batched, ${SIZES.sustained} events to 1 webhook, publishEvents with ${BATCH_SIZE} per call, ${BATCH_CONCURRENCY} calls in flight`);
@@ -391,7 +396,7 @@ async function main() {
     log,
   });
   const batchedLeft = await settleDeliveries(() => countDeliveries(mainUrl, batchAccount!.accountId), CAPS_MS.batchSettle);
-  log(`  (1b) ${batched.perSecond.toFixed(0)}/s${batchedLeft ? `; ${batchedLeft} deliveries still pending after the settle cap` : ''}`);
+  log(`  (1b) ${batched.perSecond.toFixed(0)}/s${batchedLeft ? `; ${batchedLeft} deliveries still pending after the settle cap` : ''}${memoryNote()}`);
 
   log(`bench: (2c) latency, ${HIGH_LATENCY_RATE}/s for ${SIZES.highRateSeconds} s`);
   await receiver.takeLoopDelay();
@@ -406,7 +411,7 @@ async function main() {
     sampleCpu: sample(service, [retryService]),
   });
   const highRateLoop = await receiver.takeLoopDelay();
-  log(`  (2c) p50 ${highRateLatency.p50Ms.toFixed(2)} ms, p99 ${highRateLatency.p99Ms.toFixed(2)} ms`);
+  log(`  (2c) p50 ${highRateLatency.p50Ms.toFixed(2)} ms, p99 ${highRateLatency.p99Ms.toFixed(2)} ms${memoryNote()}`);
 
   // (5) resident memory of the service process at the end of its scenarios (VmHWM: its peak over all of them).
   const memory = readMemory(service.pid) ?? { rssMb: Number.NaN, peakRssMb: Number.NaN };
