@@ -65,7 +65,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const profileFlags = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const logFd = openSync(options.logFile, 'a');
   const spawnedAt = nowMs();
-  const child: ChildProcess = spawn(process.execPath, [...profileFlags, 'dist/src/main.js'], {
+  // BENCH_SERVICE_NODE_FLAGS: extra node flags for the service alone (e.g. V8 heap sizes), to try them in a run.
+  const nodeFlags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, ...profileFlags, 'dist/src/main.js'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', logFd, logFd],
