@@ -8,6 +8,7 @@ import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { parseMailtoUrl } from '../../domain/mailto.js';
 import type { AttemptOutcome, DeliveryChannel, PreparedAttempt } from './channel.js';
+import { startDeadline } from './deadline.js';
 import { describeSmtpError } from './smtp-error.js';
 
 export type EmailChannelOptions = {
@@ -125,7 +126,8 @@ async function sendOverSmtp(transporter: Transporter, attempt: PreparedAttempt, 
   if (!prepared.ok) return prepared.outcome;
   const request = describeRequest(prepared.mail, transport);
   const started = performance.now();
-  const signal = AbortSignal.timeout(attempt.timeoutMs);
+  const deadline = startDeadline(attempt.timeoutMs);
+  const { signal } = deadline;
   try {
     const info = (await transporter.sendMail({ ...prepared.mail, signal })) as { response?: string; rejected?: unknown[] };
     const reply = info.response ?? '';
@@ -141,6 +143,8 @@ async function sendOverSmtp(transporter: Transporter, attempt: PreparedAttempt, 
   } catch (error) {
     const failure = describeSmtpError(signal.aborted ? signal.reason : error, attempt.timeoutMs);
     return { kind: 'failure', ...failure, durationMs: Math.round(performance.now() - started), request, retryAfterMs: null, disableReason: null };
+  } finally {
+    deadline.clear();
   }
 }
 

@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { request, type Dispatcher } from 'undici';
 import { checkTargetHost, createHttpDispatcher, type HttpAgentOptions } from './http-agent.js';
+import { startDeadline } from './deadline.js';
 import { describeHttpError } from './http-error.js';
 
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
@@ -43,10 +44,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 }
 
 async function exchangeHttp(dispatcher: Dispatcher, options: HttpClientOptions, req: HttpExchangeRequest): Promise<HttpExchange> {
+  const deadline = startDeadline(req.timeoutMs);
+  try {
+    return await exchangeWithin(dispatcher, options, req, deadline.signal);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function exchangeWithin(dispatcher: Dispatcher, options: HttpClientOptions, req: HttpExchangeRequest, signal: AbortSignal): Promise<HttpExchange> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const proxied = Boolean(options.egressProxyUrl);
-  const signal = AbortSignal.timeout(req.timeoutMs);
   try {
     // A literal address is never looked up, so it is checked here; a name is checked in the agent's lookup when
     // direct, and here when proxied (the proxy resolves it, not us).
