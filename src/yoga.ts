@@ -48,6 +48,10 @@ export function createHookstreamYoga(deps: ServerDeps): HookstreamYoga {
       (initial as { hookstreamContext?: Context }).hookstreamContext ?? authenticate(deps, initial.request.headers.get('authorization')),
     // No file uploads: a multipart POST is a wrong content type like any other (request-shape.ts).
     multipart: false,
+    // server.ts bounds every body (MAX_REQUEST_BYTES) before yoga sees it, declared or chunked; yoga's own, looser
+    // limit re-streamed each body through a TransformStream (a pipeline, an AbortController and a DOMException per
+    // request: the DOMExceptions alone were 2 % of the service's busy time in the bench's scenario 1, --profile).
+    maxRequestBodySize: false,
     plugins: [
       // Traces (OTEL_EXPORTER_OTLP_ENDPOINT) first, so that refused operations get their span too; off, not there at all.
       ...(deps.config.otelEndpoint ? [createOperationSpanPlugin()] : []),
