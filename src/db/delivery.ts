@@ -141,10 +141,16 @@ export type RecordedAttempts = {
  * not counted. A delivery that finished meanwhile by other means (its webhook was disabled or deleted while the
  * attempt was in flight, failing it) keeps that end unless this attempt succeeded: it was delivered.
  */
-export async function recordAttempts(client: Queryable, records: readonly AttemptRecord[], notifications: readonly Notification[] = []): Promise<RecordedAttempts> {
+export async function recordAttempts(
+  client: Queryable,
+  records: readonly AttemptRecord[],
+  notifications: readonly Notification[] = [],
+  /** The flush's jobs, completed in the same statement (the queue's CTE: queue.ts jobCompleteCte). */
+  completing?: { jobIds: readonly string[]; cte: (name: string, ids: string) => string },
+): Promise<RecordedAttempts> {
   if (records.length === 0) return { webhooks: [], retrying: [] };
   const { rows } = await client.query<{ webhooks: WebhookCount[]; retrying: { id: string; next_attempt_at: string; expires_at: string | null }[] }>({
-    name: 'record-attempts',
+    name: completing ? 'record-attempts-completing' : 'record-attempts',
     text: `with input as (
        select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::"AttemptTrigger"[], $6::timestamptz[], $7::int[], $8::int[],
                             $9::text[], $10::text[], $11::jsonb[], $12::bool[], $13::"DeliveryStatus"[], $14::int[], $15::text[], $16::int[],
@@ -194,7 +200,7 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
      ), notified as (
        -- The changes' notifications in the same statement: sent if and only if it commits.
        select count(*)::int as sent from (select pg_notify(c, p) from unnest($17::text[], $18::text[]) as n(c, p)) x
-     )
+     )${completing ? `, ${completing.cte('completed', '$23')}` : ''}
      -- One row whose two subqueries are always evaluated (a join with an empty side could skip the notifications).
      select coalesce((select json_agg(webhook) from webhook), '[]'::json) as webhooks,
             coalesce((select json_agg(json_build_object('id', id, 'next_attempt_at', next_attempt_at, 'expires_at', expires_at))
@@ -222,6 +228,7 @@ export async function recordAttempts(client: Queryable, records: readonly Attemp
       records.map((r) => r.countsForWebhook),
       records.map((r) => r.transformedBody),
       ...idRange(records.map((r) => r.deliveryId)),
+      ...(completing ? [completing.jobIds] : []),
     ],
   });
   const row = rows[0];

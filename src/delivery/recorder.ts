@@ -1,8 +1,9 @@
 // Records what the worker decided, many attempts at a time: one statement writes every attempt of a flush (and its
 // delivery and webhook changes, and their notifications); a flush with failures also disables webhooks, fails what
 // they had queued and queues the retries, and one with ordered deliveries hands each finished delivery's turn to the
-// next in its line — in one transaction. Then the flush's jobs are completed in one statement: the attempts are
-// recorded already, so a crash in between only means a job runs again and finds its attempt done.
+// next in its line — in one transaction. A flush of successes completes its jobs in its one statement; any other
+// completes them in one statement after its commit: the attempts are recorded already, so a crash in between only
+// means a job runs again and finds its attempt done.
 //
 // The same transaction announces what the flush did to its webhooks (operational events, webhook-transitions.ts):
 // it reads and locks the webhooks' state before recording, decides the transitions from before and after, writes
@@ -103,16 +104,20 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     const attempts = recordings.filter((r): r is Extract<Recording, { kind: 'attempt' }> => r.kind === 'attempt');
     const changes = attempts.map((a) => ({ id: a.record.deliveryId, accountId: a.accountId, webhookId: a.record.webhookId, status: a.record.status }));
     const simple = recordings.every((r) => r.kind === 'skip' || (r.kind === 'attempt' && r.record.succeeded && r.line === null && !r.webhookFailing));
-    if (simple) {
-      // The common case, successes only: one statement, its own commit (a reset failure count cannot disable anything).
-      const recorded = await recordAttempts(deps.pool, attempts.map((a) => a.record), deliveryNotifications(changes));
+    if (simple && attempts.length > 0) {
+      // The common case, successes only: one statement, its own commit (a reset failure count cannot disable anything),
+      // which completes the flush's jobs too: recorded and done commit together.
+      const completing = { jobIds: recordings.map((r) => r.job.id), cte: deps.queue.jobCompleteCte };
+      const recorded = await recordAttempts(deps.pool, attempts.map((a) => a.record), deliveryNotifications(changes), completing);
       // A count reset from above zero: that webhook began failing after its delivery was loaded, and this ended it.
       if (recorded.webhooks.length > 0) {
         const reset = new Set(recorded.webhooks.map((webhook) => webhook.id));
         const jobsQueued = await withTransaction(deps.pool, (client) => announceLateRecoveries(client, attempts.filter((a) => reset.has(a.record.webhookId))));
         if (jobsQueued) deps.wakeLocal();
       }
-    } else {
+      return;
+    }
+    if (!simple) {
       const jobsQueued = await withTransaction(deps.pool, (client) => writeWithFailures(client, recordings, attempts, changes));
       if (jobsQueued) deps.wakeLocal();
     }

@@ -122,6 +122,15 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
       }));
     },
 
+    jobCompleteCte(name, ids) {
+      // COMPLETE_SQL with its constants in the text: the queues' names and this process's lease id (a UUID of ours).
+      const queues = Object.values(QUEUE_OF_LANE).map((queue) => `'${queue}'`).join(', ');
+      return `${name} as (
+        update pgboss.job set completed_on = now(), state = 'completed', output = null
+         where name in (${queues}) and id = any(${ids}::uuid[]) and state = 'active' and output->>'heldBy' = '${lease.workerId}'
+        returning id)`;
+    },
+
     async complete(jobs) {
       if (jobs.length === 0) return;
       await bossDb.executeSql(COMPLETE_SQL, [Object.values(QUEUE_OF_LANE), jobs.map((job) => job.id), lease.workerId]);

@@ -47,6 +47,12 @@ export interface DeliveryQueue {
   fetch(max: number): Promise<FetchedJob[]>;
   /** Done with these jobs (their attempts are recorded, or there was nothing to do); jobs given back meanwhile are not. */
   complete(jobs: readonly FetchedJob[]): Promise<void>;
+  /**
+   * The same within the caller's own statement, so that recording attempts and completing their jobs are one commit:
+   * the SQL of a data-modifying CTE named `name` that completes the jobs whose ids are the `uuid[]` parameter `ids`
+   * (e.g. `$23`). The text is the same on every call of a process (fit for a named prepared statement).
+   */
+  jobCompleteCte(name: string, ids: string): string;
   /** Gives a job back to be run again after a back-off (the worker could not record its attempt). */
   fail(job: FetchedJob, error: string): Promise<void>;
   /** Of these deliveries, the ones that still have a job that can run them (waiting, retrying or active). */
