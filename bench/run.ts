@@ -22,6 +22,7 @@ import { runFanout, runLatency, runRetries, runSustained } from './scenarios.js'
 import { buildService, REPO_ROOT, startService, type Service } from './service.js';
 import { checkKeyOrder, countOutboxRows, openOutboxWriter, orderingKeyOf, OUTBOX_ROWS_PER_TRANSACTION, OUTBOX_WRITERS, prepareOutboxDatabase, withOrderingKeys } from './timeline.js';
 import { FLAT_BODY_TRANSFORM, measureTransforms, measureValidation } from './transform-cost.js';
+import { createSettle } from './settle.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -120,6 +121,7 @@ async function main() {
   ]);
   const peerUrls: Record<PeerKind, string> = { pgboss: pgbossUrl, graphile: graphileUrl };
   const postgresCpu = startClusterCpuTracker(await findPostmasterPid(mainUrl));
+  const settle = createSettle([mainUrl, retryUrl, pgbossUrl, graphileUrl, outboxUrl]);
   cleanups.push(async () => postgresCpu.stop());
   const [sustainedAccount, latencyAccount, fanoutAccount, batchAccount] = await createAccounts(mainUrl, ['bench sustained', 'bench latency', 'bench fan-out', 'bench batched']);
   const [retryAccount] = await createAccounts(retryUrl, ['bench retries']);
@@ -186,6 +188,7 @@ async function main() {
   await sustainedClient.createWebhook({ name: 'sustained', url: receiver.urlOf('/s1'), events: ['bookings.*'] });
   await latencyClient.createWebhook({ name: 'latency', url: receiver.urlOf('/s2'), events: ['bookings.*'] });
 
+  await settle(log);
   log(`bench: baseline, ${SIZES.baseline} deliveries, ${BASELINE_CONCURRENCY} parallel`);
   await receiver.takeLoopDelay();
   const baseline = await runBaseline({
@@ -203,6 +206,7 @@ async function main() {
   const peers = {} as Record<PeerKind, PeerResult>;
   for (const kind of ['pgboss', 'graphile'] as const) {
     const name = PEER_NAMES[kind];
+    await settle(log);
     log(`bench: peer ${name}, ${SIZES.sustained} deliveries, ${PUBLISH_CONCURRENCY} publishers, ${PEER_CONCURRENCY} in flight`);
     const worker = peerWorkers[kind];
     await worker.start();
@@ -233,6 +237,7 @@ async function main() {
     log(`  ${name}: ${peers[kind].perSecond.toFixed(0)}/s`);
   }
 
+  await settle(log);
   log(`bench: (1) sustained, ${SIZES.sustained} events to 1 webhook, ${PUBLISH_CONCURRENCY} publishes in flight`);
   await receiver.takeLoopDelay(); // from here: (1)'s
   let waits: WaitSummary | null = null;
@@ -280,6 +285,7 @@ async function main() {
     sampleCpu: sample(service, [retryService]),
     log,
   };
+  await settle(log);
   log(`bench: (1o) ordered, ${SIZES.sustained} events to 1 PER_KEY webhook over 1,000 keys`);
   const orderedClient = clientFor(orderedAccount!.apiKey, PUBLISH_CONCURRENCY, service.url);
   await orderedClient.createWebhook({ name: 'ordered', url: receiver.urlOf('/o'), events: ['bookings.*'], ordering: 'PER_KEY' });
@@ -292,6 +298,7 @@ async function main() {
   });
   log(`  (1o) ${ordered.perSecond.toFixed(0)}/s${memoryNote()}`);
 
+  await settle(log);
   log(`bench: (1t) transform, ${SIZES.sustained} events to 1 webhook with ${FLAT_BODY_TRANSFORM}`);
   const transformClient = clientFor(transformAccount!.apiKey, PUBLISH_CONCURRENCY, service.url);
   await transformClient.createWebhook({ name: 'transformed', url: receiver.urlOf('/t'), events: ['bookings.*'], transform: FLAT_BODY_TRANSFORM });
@@ -309,6 +316,7 @@ async function main() {
   });
   log(`  (1t) ${transformed.perSecond.toFixed(0)}/s${memoryNote()}`);
 
+  await settle(log);
   log(`bench: (1x) outbox, ${SIZES.sustained} rows through hookstream_publish, ${OUTBOX_ROWS_PER_TRANSACTION} per transaction, ${OUTBOX_WRITERS} writers`);
   const outboxClient = clientFor(outboxAccount!.apiKey, 2, service.url);
   await outboxClient.createWebhook({ name: 'outbox', url: receiver.urlOf('/x'), events: ['bookings.*'] });
@@ -325,6 +333,7 @@ async function main() {
   const outboxRows = await countOutboxRows(outboxUrl);
   log(`  (1x) ${outbox.perSecond.toFixed(0)}/s; outbox rows ${JSON.stringify(outboxRows)}${memoryNote()}`);
 
+  await settle(log);
   log(`bench: (2) latency, ${LATENCY_RATE}/s for ${SIZES.latencySeconds} s`);
   const latency = await runLatency({
     client: latencyClient,
@@ -337,6 +346,7 @@ async function main() {
   });
   receiverLoop.latency = await receiver.takeLoopDelay();
   log(`  (2) p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms${memoryNote()}`);
+  await settle(log);
   log(`bench: (2o) latency against the ordered webhook, ${LATENCY_RATE}/s for ${SIZES.latencySeconds} s`);
   const orderedLatency = await runLatency({
     client: withOrderingKeys(orderedClient),
@@ -354,6 +364,7 @@ async function main() {
   log(`  (2o) p50 ${orderedLatency.p50Ms.toFixed(2)} ms, p99 ${orderedLatency.p99Ms.toFixed(2)} ms; ${order.violations} out of sequence over ${order.deliveries} deliveries`);
   let lowRateLatency = null;
   if (SIZES.lowRateSeconds > 0) {
+    await settle(log);
     log(`bench: (2b) latency, ${LOW_LATENCY_RATE}/s for ${SIZES.lowRateSeconds} s`);
     await sleep(2_000); // let (2)'s backlog settle
     lowRateLatency = await runLatency({
@@ -369,11 +380,13 @@ async function main() {
     log(`  (2b) p50 ${lowRateLatency.p50Ms.toFixed(2)} ms, p99 ${lowRateLatency.p99Ms.toFixed(2)} ms`);
   }
 
+  await settle(log);
   log(`bench: (3) fan-out to ${FANOUT_WEBHOOKS} webhooks`);
   const fanout = await runFanout({ client: fanoutClient, receiver, webhooks: FANOUT_WEBHOOKS, events: FANOUT_EVENTS, waitCapMs: CAPS_MS.fanoutWait, log });
   log(`  (3) publish ${fanout.publishMedianMs.toFixed(1)} ms, last arrival ${fanout.lastArrivalMedianMs.toFixed(1)} ms${memoryNote()}`);
 
   // (1b) after (2) and (3), so that a backlog it may leave behind (a slow service, the drain cap) disturbs only (2c).
+  await settle(log);
   log(`bench: (1b) batched, ${SIZES.sustained} events to 1 webhook, publishEvents with ${BATCH_SIZE} per call, ${BATCH_CONCURRENCY} calls in flight`);
   const batchClient = clientFor(batchAccount!.apiKey, BATCH_CONCURRENCY, service.url);
   await batchClient.createWebhook({ name: 'batched', url: receiver.urlOf('/s1b'), events: ['bookings.*'] });
@@ -398,6 +411,7 @@ async function main() {
   const batchedLeft = await settleDeliveries(() => countDeliveries(mainUrl, batchAccount!.accountId), CAPS_MS.batchSettle);
   log(`  (1b) ${batched.perSecond.toFixed(0)}/s${batchedLeft ? `; ${batchedLeft} deliveries still pending after the settle cap` : ''}${memoryNote()}`);
 
+  await settle(log);
   log(`bench: (2c) latency, ${HIGH_LATENCY_RATE}/s for ${SIZES.highRateSeconds} s`);
   await receiver.takeLoopDelay();
   const highRateLatency = await runLatency({
@@ -426,6 +440,7 @@ async function main() {
   await waitUntil(() => receiver.arrivals.filter((arrival) => arrival.path === '/s4-warm').length >= SIZES.retryWarmup, CAPS_MS.warmup);
   await deleteWebhook(retryService.url, retryAccount!.apiKey, warm.id);
   await retryClient.createWebhook({ name: 'failing', url: receiver.urlOf('/alternate/s4'), events: ['bookings.*'] });
+  await settle(log);
   log(`bench: (4) failing receiver (every other request 500), ${SIZES.retries} events, RETRY_SCHEDULE=${RETRY_SCHEDULE}`);
   const retries = await runRetries({
     client: retryClient,
