@@ -76,6 +76,19 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
   const bossDb = boss.getDb();
   const lease = createLease(options, bossDb);
 
+  /**
+   * Completes a flush's jobs of both lanes, those this worker still holds (a job given back meanwhile is another's):
+   * a CTE whose constants are in its text (the queues' names, this process's lease id, a UUID of ours), so that it can
+   * sit inside another module's named statement (queue.ts jobCompleteCte) as well as run alone (complete).
+   */
+  const completeCte = (name: string, ids: string) => {
+    const queues = Object.values(QUEUE_OF_LANE).map((queue) => `'${queue}'`).join(', ');
+    return `${name} as (
+        update pgboss.job set completed_on = now(), state = 'completed', output = null
+         where name in (${queues}) and id = any(${ids}::uuid[]) and state = 'active' and output->>'heldBy' = '${lease.workerId}'
+        returning id)`;
+  };
+
   return {
     wakeChannel: WAKE_CHANNEL,
 
@@ -122,18 +135,11 @@ export async function createPgBossQueue(options: PgBossQueueOptions): Promise<De
       }));
     },
 
-    jobCompleteCte(name, ids) {
-      // COMPLETE_SQL with its constants in the text: the queues' names and this process's lease id (a UUID of ours).
-      const queues = Object.values(QUEUE_OF_LANE).map((queue) => `'${queue}'`).join(', ');
-      return `${name} as (
-        update pgboss.job set completed_on = now(), state = 'completed', output = null
-         where name in (${queues}) and id = any(${ids}::uuid[]) and state = 'active' and output->>'heldBy' = '${lease.workerId}'
-        returning id)`;
-    },
+    jobCompleteCte: completeCte,
 
     async complete(jobs) {
       if (jobs.length === 0) return;
-      await bossDb.executeSql(COMPLETE_SQL, [Object.values(QUEUE_OF_LANE), jobs.map((job) => job.id), lease.workerId]);
+      await bossDb.executeSql(`with ${completeCte('completed', '$1')} select count(*) from completed`, [jobs.map((job) => job.id)]);
     },
 
     async fail(job, error) {
@@ -205,10 +211,6 @@ const FETCH_SQL = `
   )
   select * from later union all select * from now_jobs`;
 
-/** Completes a flush's jobs of both lanes, those this worker still holds (a job given back meanwhile is another's). */
-const COMPLETE_SQL = `
-  update pgboss.job set completed_on = now(), state = 'completed', output = null
-   where name = any($1::text[]) and id = any($2::uuid[]) and state = 'active' and output->>'heldBy' = $3`;
 
 type Lease = {
   readonly workerId: string;
